@@ -1,0 +1,1 @@
+"""How geodata/ is derived from Natural Earth, GeoNames and dated facts (``make geodata``)."""
