@@ -1,0 +1,225 @@
+"""The layer catalog: load it, check every entry and file, and hold every dated feature."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from nkmap.dates import BEGINNING, END_OF_TIME, parse_date
+from nkmap.errors import CatalogError, DateError, Problem, ValidationError
+from nkmap.validate import ID_PATTERN, KINDS, SHOWS, check_collection, read_json
+
+CATALOG_FILE = "catalog.json"
+REQUIRED = ("id", "title", "file", "kind", "shows", "description", "sources", "method")
+
+
+def default_geodata() -> Path:
+    """The geodata/ folder: $NKMAP_GEODATA, else the one beside the source tree."""
+    env = os.environ.get("NKMAP_GEODATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "geodata"
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+    licence: str
+
+
+@dataclass(frozen=True)
+class LayerEntry:
+    id: str
+    title: str
+    file: str
+    kind: str
+    shows: str
+    description: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    sources: tuple[Source, ...]
+    method: str
+    uncertainty_km: float
+    approximate: bool
+    notes: tuple[str, ...]
+
+    def covers(self, day: dt.date) -> bool:
+        start = self.valid_from or BEGINNING
+        end = self.valid_to or END_OF_TIME
+        return start <= day < end
+
+
+def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]:
+    """Check one catalog entry; return it (if usable) with every problem found."""
+    where = f"catalog entry {index}"
+    if not isinstance(raw, dict):
+        return None, [Problem(where, "entry", type(raw).__name__, "an object")]
+    if isinstance(raw.get("id"), str):
+        where = f"layer {raw['id']!r}"
+    problems = [Problem(where, k, "missing", "a value") for k in REQUIRED if not raw.get(k)]
+    if problems:
+        return None, problems
+    if not isinstance(raw["id"], str) or not ID_PATTERN.match(raw["id"]):
+        problems.append(Problem(where, "id", repr(raw["id"]), "lower-case letters, digits and '-'"))
+    for key in ("title", "description", "method", "file"):
+        if not isinstance(raw[key], str):
+            problems.append(Problem(where, key, type(raw[key]).__name__, "a string"))
+    if raw["kind"] not in KINDS:
+        problems.append(Problem(where, "kind", repr(raw["kind"]), ", ".join(KINDS)))
+    if raw["shows"] not in SHOWS:
+        problems.append(Problem(where, "shows", repr(raw["shows"]), ", ".join(sorted(SHOWS))))
+    dates: dict[str, dt.date | None] = {}
+    for key in ("valid_from", "valid_to"):
+        value = raw.get(key)
+        try:
+            dates[key] = None if value is None else parse_date(value, key)
+        except DateError:
+            problems.append(Problem(where, key, repr(value), "a date as YYYY-MM-DD, or null"))
+    start, end = dates.get("valid_from"), dates.get("valid_to")
+    if start and end and start >= end:
+        problems.append(Problem(where, "valid_to", str(end), f"a date after {start}"))
+    if raw["shows"] not in ("countries", "rayons", "places") and start is None:
+        problems.append(
+            Problem(where, "valid_from", "null", "a date (only base maps are timeless)")
+        )
+    sources: list[Source] = []
+    if not isinstance(raw["sources"], list):
+        problems.append(Problem(where, "sources", type(raw["sources"]).__name__, "a list"))
+    else:
+        for i, src in enumerate(raw["sources"]):
+            fields = ("title", "url", "licence")
+            if not isinstance(src, dict) or not all(
+                isinstance(src.get(f), str) and src.get(f) for f in fields
+            ):
+                problems.append(
+                    Problem(where, f"sources[{i}]", repr(src)[:60], "title, url and licence")
+                )
+            else:
+                sources.append(Source(src["title"], src["url"], src["licence"]))
+    unc: Any = raw.get("uncertainty_km")
+    if not isinstance(unc, int | float) or isinstance(unc, bool) or unc < 0:
+        problems.append(Problem(where, "uncertainty_km", repr(unc), "a number of km >= 0"))
+    notes = raw.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        problems.append(Problem(where, "notes", repr(notes)[:60], "a list of strings"))
+    if problems:
+        return None, problems
+    entry = LayerEntry(
+        id=raw["id"],
+        title=raw["title"],
+        file=raw["file"],
+        kind=raw["kind"],
+        shows=raw["shows"],
+        description=raw["description"],
+        valid_from=start,
+        valid_to=end,
+        sources=tuple(sources),
+        method=raw["method"],
+        uncertainty_km=float(unc),  # checked above: a number >= 0
+        approximate=bool(raw.get("approximate", True)),
+        notes=tuple(notes),
+    )
+    return entry, []
+
+
+class Atlas:
+    """Every layer of the catalog with its features, ready to be sliced by date.
+
+    ``features`` is one GeoDataFrame of every feature of every layer, with the layer's id,
+    kind and role, the feature's controller (or None) and its validity resolved to dates
+    (the feature's own ``valid_from`` / ``valid_to`` where given, else the layer's).
+    """
+
+    def __init__(self, root: Path, entries: list[LayerEntry], features: gpd.GeoDataFrame):
+        self.root = root
+        self.entries = tuple(entries)
+        self.by_id = {e.id: e for e in entries}
+        self.features = features
+
+    def entry(self, layer_id: str) -> LayerEntry:
+        try:
+            return self.by_id[layer_id]
+        except KeyError:
+            raise CatalogError(f"no layer {layer_id!r} in the catalog") from None
+
+    def layer(self, layer_id: str) -> gpd.GeoDataFrame:
+        self.entry(layer_id)
+        return self.features[self.features["layer"] == layer_id]
+
+    def valid_on(self, day: dt.date) -> gpd.GeoDataFrame:
+        """The features valid on ``day`` (validity is [valid_from, valid_to))."""
+        f = self.features
+        return f[(f["valid_from"] <= day) & (day < f["valid_to"])]
+
+
+def _resolve(value: Any, fallback: dt.date) -> dt.date:
+    return fallback if value is None else parse_date(value)
+
+
+def load_atlas(root: Path | str | None = None) -> Atlas:
+    """Load and check the catalog in ``root`` (default: the repository's geodata/).
+
+    Raises :class:`ValidationError` listing every problem in every entry and file.
+    """
+    root = Path(root) if root is not None else default_geodata()
+    path = root / CATALOG_FILE
+    try:
+        doc = read_json(path)
+    except Exception as exc:
+        raise CatalogError(str(exc)) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list):
+        raise CatalogError(f"{path}: expected an object with a 'layers' list")
+    problems: list[Problem] = []
+    entries: list[LayerEntry] = []
+    seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
+    for i, raw in enumerate(doc["layers"]):
+        entry, found = parse_entry(raw, i)
+        problems.extend(found)
+        if entry is None:
+            continue
+        if entry.id.lower() in seen:
+            problems.append(Problem(f"layer {entry.id!r}", "id", "a duplicate", "a unique id"))
+            continue
+        seen.add(entry.id.lower())
+        file = (root / entry.file).resolve()
+        if not file.is_relative_to(root.resolve()) or file.suffix != ".geojson":
+            problems.append(
+                Problem(f"layer {entry.id!r}", "file", entry.file, "a .geojson file in geodata/")
+            )
+            continue
+        try:
+            collection = read_json(file)
+        except Exception as exc:
+            problems.append(Problem(f"layer {entry.id!r}", "file", str(exc), "a readable file"))
+            continue
+        good, found = check_collection(collection, f"layer {entry.id!r}", entry.kind, entry.shows)
+        problems.extend(found)
+        entries.append(entry)
+        start = entry.valid_from or BEGINNING
+        end = entry.valid_to or END_OF_TIME
+        for j, (props, geom) in enumerate(good):
+            rows.append(
+                {
+                    "layer": entry.id,
+                    "index": j,
+                    "kind": entry.kind,
+                    "shows": entry.shows,
+                    "controller": props.get("controller"),
+                    "valid_from": max(start, _resolve(props.get("valid_from"), start)),
+                    "valid_to": min(end, _resolve(props.get("valid_to"), end)),
+                    "properties": props,
+                    "geometry": geom,
+                }
+            )
+    if problems:
+        raise ValidationError(str(path), problems)
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs="EPSG:4326")
+    return Atlas(root, entries, frame)

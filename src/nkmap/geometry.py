@@ -1,0 +1,49 @@
+"""Projections and geometry helpers shared by the library and the geodata build."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+# The region the atlas covers (lon/lat): the South Caucasus around Nagorno-Karabakh.
+REGION_BBOX: tuple[float, float, float, float] = (44.8, 38.8, 47.6, 40.6)
+
+# Lambert azimuthal equal-area centred on the region: areas in this projection are true areas,
+# and distances near the centre are within 0.1 % of true distances.
+EQUAL_AREA_CRS = "+proj=laea +lat_0=39.8 +lon_0=46.5 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+WGS84 = "EPSG:4326"
+
+
+@cache
+def _transformer(forward: bool) -> Transformer:
+    if forward:
+        return Transformer.from_crs(WGS84, EQUAL_AREA_CRS, always_xy=True)
+    return Transformer.from_crs(EQUAL_AREA_CRS, WGS84, always_xy=True)
+
+
+def to_metres(geom: BaseGeometry) -> BaseGeometry:
+    """Project a lon/lat geometry to the equal-area projection (metres)."""
+    return shapely.transform(geom, _project_forward, interleaved=False)
+
+
+def to_lonlat(geom: BaseGeometry) -> BaseGeometry:
+    """Project an equal-area geometry (metres) back to lon/lat."""
+    return shapely.transform(geom, _project_backward, interleaved=False)
+
+
+def _project_forward(x: object, y: object) -> tuple[object, object]:
+    return _transformer(True).transform(x, y)
+
+
+def _project_backward(x: object, y: object) -> tuple[object, object]:
+    return _transformer(False).transform(x, y)
+
+
+def area_km2(geom: BaseGeometry) -> float:
+    """True area of a lon/lat geometry, in square kilometres."""
+    if geom.is_empty:
+        return 0.0
+    return float(to_metres(geom).area) / 1e6

@@ -1,0 +1,86 @@
+"""Measurements: areas held by each side, and who held a point on a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import combinations
+
+import shapely
+from shapely.geometry import Point
+
+from nkmap.catalog import Atlas
+from nkmap.errors import NkmapError
+from nkmap.geometry import REGION_BBOX, area_km2
+from nkmap.timeline import State, change_dates, state_at
+from nkmap.validate import CONTROLLERS
+
+# Azerbaijan's whole area, Nakhchivan and Nagorno-Karabakh included (CIA World Factbook 1995).
+AZERBAIJAN_AREA_KM2 = 86_600.0
+
+
+def areas_by_controller(state: State) -> dict[str, float]:
+    """Area in km2 held by each controller on the state's date (equal-area projection)."""
+    totals = dict.fromkeys(CONTROLLERS, 0.0)
+    for controller, geom in zip(state.control["controller"], state.control.geometry, strict=True):
+        totals[controller] += area_km2(geom)
+    return totals
+
+
+def oblast_area_km2(atlas: Atlas) -> float:
+    return sum(area_km2(g) for g in atlas.features[atlas.features["shows"] == "oblast"].geometry)
+
+
+@dataclass(frozen=True)
+class Where:
+    lat: float
+    lon: float
+    date: dt.date
+    controller: str | None
+    layers: tuple[str, ...]
+    in_nkao: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "lat": self.lat,
+            "lon": self.lon,
+            "date": self.date.isoformat(),
+            "controller": self.controller,
+            "layers": list(self.layers),
+            "in_nkao": self.in_nkao,
+        }
+
+
+def where(atlas: Atlas, lat: float, lon: float, day: dt.date) -> Where:
+    """Which controller held the point on ``day``, which layers contain it, and whether it lies
+    inside the oblast's outline (whatever the date)."""
+    west, south, east, north = REGION_BBOX
+    if not (south <= lat <= north and west <= lon <= east):
+        raise NkmapError(
+            f"the point {lat} N, {lon} E is outside the atlas's region "
+            f"(lat {south}..{north}, lon {west}..{east})"
+        )
+    point = Point(lon, lat)
+    valid = atlas.valid_on(day)
+    areas = valid[valid["kind"] == "area"]
+    hits = areas[shapely.covers(areas.geometry.values, point)]
+    control = hits[hits["shows"] == "control"]
+    controller = control["controller"].iloc[0] if len(control) else None
+    oblast = atlas.features[atlas.features["shows"] == "oblast"]
+    in_nkao = bool(shapely.covers(oblast.geometry.values, point).any())
+    return Where(lat, lon, day, controller, tuple(dict.fromkeys(hits["layer"])), in_nkao)
+
+
+def overlaps(atlas: Atlas, tolerance_km2: float = 0.01) -> list[str]:
+    """Control areas held by two sides at once on any change date (should be none)."""
+    found = []
+    for change in change_dates(atlas):
+        control = state_at(atlas, change.date).control
+        for (i, a), (j, b) in combinations(enumerate(control.itertuples()), 2):
+            shared = area_km2(a.geometry.intersection(b.geometry))
+            if shared > tolerance_km2:
+                found.append(
+                    f"{change.date}: {a.layer}#{i} ({a.controller}) and {b.layer}#{j} "
+                    f"({b.controller}) overlap by {shared:.2f} km2"
+                )
+    return found

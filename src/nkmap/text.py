@@ -1,0 +1,21 @@
+"""Showing text that comes from layers: escaped for Markdown, links only to web addresses."""
+
+from __future__ import annotations
+
+import re
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every character Markdown (and Streamlit's extensions) treat specially,
+    so that layer text is shown as typed and never as markup, HTML or LaTeX."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_link(title: str, url: str) -> str:
+    """A Markdown link to ``url`` if it is an http(s) address; otherwise the escaped title and
+    address as plain text."""
+    if re.fullmatch(r"https?://[^\s()<>\[\]]+", url):
+        return f"[{escape_markdown(title)}]({url})"
+    return f"{escape_markdown(title)} ({escape_markdown(url)})"

@@ -1,0 +1,264 @@
+"""Every check a layer file and a catalog must pass. Problems are collected, not raised one by
+one, so that a contributor can fix them all in one pass."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from nkmap.dates import parse_date
+from nkmap.errors import DateError, LayerFileError, Problem
+from nkmap.geometry import REGION_BBOX
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FEATURES = 10_000
+MAX_VERTICES = 1_000_000
+REGION_MARGIN_DEG = 1.0  # layers may reach this far beyond the region (the base map does)
+
+KINDS = {
+    "area": ("Polygon", "MultiPolygon"),
+    "line": ("LineString", "MultiLineString"),
+    "point": ("Point", "MultiPoint"),
+}
+SHOWS = {
+    "control",
+    "oblast",
+    "unmapped",
+    "peacekeeping",
+    "line_of_contact",
+    "events",
+    "countries",
+    "rayons",
+    "places",
+    "other",
+}
+CONTROLLERS = ("armenian", "azerbaijani", "russian_peacekeepers")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# Nesting depth of a coordinates array for each geometry type.
+DEPTH = {
+    "Point": 1,
+    "MultiPoint": 2,
+    "LineString": 2,
+    "MultiLineString": 3,
+    "Polygon": 3,
+    "MultiPolygon": 4,
+}
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file with a size limit; raise :class:`LayerFileError` naming the file."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LayerFileError(f"{path}: cannot read the file ({exc.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise LayerFileError(
+            f"{path}: file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
+        )
+    try:
+        return json.loads(path.read_bytes(), parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise LayerFileError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _type(value: Any) -> str:
+    return type(value).__name__ if value is not None else "null"
+
+
+def _finite_pairs(coords: Any, depth: int) -> Iterator[Any]:
+    """Yield each position of a coordinates array of the given depth; raise ValueError if the
+    nesting is wrong."""
+    if depth == 1:
+        yield coords
+        return
+    if not isinstance(coords, list):
+        raise ValueError(f"expected an array at depth {depth}, found {_type(coords)}")
+    for item in coords:
+        yield from _finite_pairs(item, depth - 1)
+
+
+def check_geometry(
+    geom: Any, kind: str | None, where: str, bbox: tuple[float, float, float, float]
+) -> tuple[BaseGeometry | None, list[Problem]]:
+    """Check one GeoJSON geometry object; return the shapely geometry (if usable) and problems."""
+    problems: list[Problem] = []
+    if geom is None:
+        return None, [Problem(where, "geometry", "null", "a GeoJSON geometry object")]
+    if not isinstance(geom, dict) or geom.get("type") not in DEPTH:
+        found = geom.get("type") if isinstance(geom, dict) else _type(geom)
+        return None, [Problem(where, "geometry.type", repr(found), ", ".join(DEPTH))]
+    gtype = geom["type"]
+    if kind is not None and gtype not in KINDS[kind]:
+        problems.append(
+            Problem(where, "geometry.type", gtype, f"{' or '.join(KINDS[kind])} for a {kind} layer")
+        )
+    try:
+        positions = list(_finite_pairs(geom.get("coordinates"), DEPTH[gtype]))
+    except ValueError as exc:
+        return None, [*problems, Problem(where, "geometry.coordinates", str(exc), "RFC 7946")]
+    if not positions:
+        return None, [*problems, Problem(where, "geometry.coordinates", "empty", "coordinates")]
+    west, south, east, north = bbox
+    outside = 0
+    for pos in positions:
+        if not isinstance(pos, list) or len(pos) < 2:
+            return None, [
+                *problems,
+                Problem(where, "geometry.coordinates", repr(pos)[:40], "[lon, lat] positions"),
+            ]
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos):
+            return None, [
+                *problems,
+                Problem(where, "geometry.coordinates", repr(pos)[:40], "numbers"),
+            ]
+        if not all(math.isfinite(v) for v in pos):
+            return None, [
+                *problems,
+                Problem(where, "geometry.coordinates", repr(pos)[:40], "finite numbers"),
+            ]
+        lon, lat = pos[0], pos[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            hint = "metres given as degrees? the file must be WGS84 lon/lat (EPSG:4326)"
+            return None, [
+                *problems,
+                Problem(where, "geometry.coordinates", f"[{lon}, {lat}]", f"lon/lat ({hint})"),
+            ]
+        if not (west <= lon <= east and south <= lat <= north):
+            outside += 1
+    if any(len(p) > 2 for p in positions):
+        problems.append(
+            Problem(where, "geometry.coordinates", "3D positions", "[lon, lat] (2D) positions")
+        )
+    if outside:
+        lon, lat = positions[0][0], positions[0][1]
+        swapped = west <= lat <= east and south <= lon <= north
+        hint = " (lon and lat look swapped)" if swapped else ""
+        problems.append(
+            Problem(
+                where,
+                "geometry.coordinates",
+                f"{outside} of {len(positions)} positions outside the region{hint}",
+                f"lon {west}..{east}, lat {south}..{north}",
+            )
+        )
+        return None, problems
+    try:
+        shp = shape(geom)
+    except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
+        return None, [*problems, Problem(where, "geometry", str(exc), "a well-formed geometry")]
+    if not shp.is_valid:
+        reason = shapely.is_valid_reason(shp)
+        problems.append(Problem(where, "geometry", f"invalid ({reason})", "a valid geometry"))
+    elif shp.is_empty:
+        problems.append(Problem(where, "geometry", "empty", "a non-empty geometry"))
+    return shp, problems
+
+
+def check_feature_dates(props: dict[str, Any], where: str) -> list[Problem]:
+    problems = []
+    start = end = None
+    for key in ("valid_from", "valid_to"):
+        if props.get(key) is None:
+            continue
+        try:
+            value = parse_date(props[key], key)
+        except DateError:
+            problems.append(
+                Problem(where, f"properties.{key}", repr(props[key]), "a date as YYYY-MM-DD")
+            )
+            continue
+        if key == "valid_from":
+            start = value
+        else:
+            end = value
+    if start and end and start >= end:
+        problems.append(
+            Problem(where, "properties.valid_to", str(end), f"a date after valid_from ({start})")
+        )
+    return problems
+
+
+def check_collection(
+    doc: Any,
+    name: str,
+    kind: str | None = None,
+    shows: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> tuple[list[tuple[dict[str, Any], BaseGeometry]], list[Problem]]:
+    """Check a parsed GeoJSON document as a layer; return its usable features and problems."""
+    if bbox is None:
+        w, s, e, n = REGION_BBOX
+        m = REGION_MARGIN_DEG
+        bbox = (w - m, s - m, e + m, n + m)
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        found = doc.get("type") if isinstance(doc, dict) else _type(doc)
+        return [], [Problem(name, "type", repr(found), "'FeatureCollection'")]
+    problems: list[Problem] = []
+    if "crs" in doc:
+        problems.append(
+            Problem(
+                name,
+                "crs",
+                json.dumps(doc["crs"])[:60],
+                "no 'crs' member (RFC 7946: coordinates are always WGS84 lon/lat)",
+            )
+        )
+    features = doc.get("features")
+    if not isinstance(features, list) or not features:
+        return [], [*problems, Problem(name, "features", _type(features), "at least one feature")]
+    if len(features) > MAX_FEATURES:
+        return [], [
+            *problems,
+            Problem(name, "features", f"{len(features):,}", f"at most {MAX_FEATURES:,}"),
+        ]
+    good: list[tuple[dict[str, Any], BaseGeometry]] = []
+    vertices = 0
+    for i, feat in enumerate(features):
+        where = f"{name}: feature {i}"
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            problems.append(Problem(where, "type", repr(_short(feat)), "'Feature'"))
+            continue
+        props = feat.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            problems.append(Problem(where, "properties", _type(props), "an object or null"))
+            continue
+        geom, found = check_geometry(feat.get("geometry"), kind, where, bbox)
+        problems.extend(found)
+        problems.extend(check_feature_dates(props, where))
+        if shows == "control" and props.get("controller") not in CONTROLLERS:
+            problems.append(
+                Problem(
+                    where,
+                    "properties.controller",
+                    repr(props.get("controller")),
+                    ", ".join(CONTROLLERS),
+                )
+            )
+        if geom is not None:
+            vertices += shapely.get_num_coordinates(geom)
+            if not found:
+                good.append((props, geom))
+    if vertices > MAX_VERTICES:
+        problems.append(
+            Problem(name, "features", f"{vertices:,} vertices", f"at most {MAX_VERTICES:,}")
+        )
+    return good, problems
+
+
+def _short(value: Any) -> Any:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
