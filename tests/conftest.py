@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nkmap.catalog import Atlas, load_atlas
+
+SOURCE = {"title": "Test source", "url": "https://example.org/", "licence": "CC0"}
+
+
+@pytest.fixture(scope="session")
+def atlas() -> Atlas:
+    """The atlas shipped in geodata/."""
+    return load_atlas()
+
+
+def square(x: float, y: float, size: float = 0.1) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]],
+    }
+
+
+def entry(layer_id: str, **overrides: Any) -> dict[str, Any]:
+    base = {
+        "id": layer_id,
+        "title": f"Layer {layer_id}",
+        "file": f"layers/{layer_id}.geojson",
+        "kind": "area",
+        "shows": "control",
+        "description": "A test layer.",
+        "valid_from": "2000-01-01",
+        "valid_to": "2010-01-01",
+        "sources": [SOURCE],
+        "method": "Built in code.",
+        "uncertainty_km": 1,
+        "approximate": False,
+        "notes": [],
+    }
+    base.update(overrides)
+    return base
+
+
+def collection(*features: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def feat(geometry: Any, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+WriteAtlas = Callable[[list[tuple[dict[str, Any], Any]]], Path]
+
+
+@pytest.fixture
+def write_atlas(tmp_path: Path) -> WriteAtlas:
+    """Write a catalog of (entry, GeoJSON document) pairs into a temporary geodata folder."""
+
+    def write(layers: list[tuple[dict[str, Any], Any]]) -> Path:
+        root = tmp_path / "geodata"
+        (root / "layers").mkdir(parents=True, exist_ok=True)
+        for ent, doc in layers:
+            text = doc if isinstance(doc, str) else json.dumps(doc)
+            (root / ent["file"]).write_text(text, encoding="utf-8")
+        catalog = {"version": 1, "layers": [ent for ent, _ in layers]}
+        (root / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
+        return root
+
+    return write

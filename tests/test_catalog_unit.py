@@ -1,0 +1,131 @@
+"""Catalog loading and layer checks on small layers built in code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import WriteAtlas, collection, entry, feat, square
+from nkmap.catalog import load_atlas
+from nkmap.errors import CatalogError, ValidationError
+from nkmap.validate import check_collection
+
+
+def problems_of(write_atlas: WriteAtlas, layers: list) -> str:
+    root = write_atlas(layers)
+    with pytest.raises(ValidationError) as info:
+        load_atlas(root)
+    return str(info.value)
+
+
+def test_good_catalog_loads_with_feature_dates_resolved(write_atlas: WriteAtlas) -> None:
+    layer = collection(
+        feat(square(46.0, 39.5), controller="armenian"),
+        feat(square(46.2, 39.5), controller="azerbaijani", valid_from="2005-01-01"),
+    )
+    atlas = load_atlas(write_atlas([(entry("a"), layer)]))
+    f = atlas.features
+    assert list(f["controller"]) == ["armenian", "azerbaijani"]
+    assert list(f["valid_from"]) == [dt.date(2000, 1, 1), dt.date(2005, 1, 1)]
+    assert list(f["valid_to"]) == [dt.date(2010, 1, 1)] * 2
+    assert len(atlas.valid_on(dt.date(2001, 1, 1))) == 1
+    assert len(atlas.valid_on(dt.date(2010, 1, 1))) == 0  # valid_to is exclusive
+
+
+def test_missing_fields_are_named(write_atlas: WriteAtlas) -> None:
+    bad = entry("a")
+    del bad["method"]
+    bad["sources"] = []
+    msg = problems_of(
+        write_atlas, [(bad, collection(feat(square(46, 39.5), controller="armenian")))]
+    )
+    assert "layer 'a': method: found missing; accepted: a value" in msg
+    assert "layer 'a': sources: found missing" in msg
+
+
+def test_bad_dates_and_unknown_kind(write_atlas: WriteAtlas) -> None:
+    bad = entry("a", valid_from="2010-01-01", valid_to="2001-01-01", kind="blob")
+    msg = problems_of(write_atlas, [(bad, collection())])
+    assert "layer 'a': valid_to: found 2001-01-01; accepted: a date after 2010-01-01" in msg
+    assert "layer 'a': kind: found 'blob'; accepted: area, line, point" in msg
+
+
+def test_source_without_licence(write_atlas: WriteAtlas) -> None:
+    bad = entry("a", sources=[{"title": "x", "url": "https://x.org"}])
+    msg = problems_of(
+        write_atlas, [(bad, collection(feat(square(46, 39.5), controller="armenian")))]
+    )
+    assert "sources[0]" in msg and "title, url and licence" in msg
+
+
+def test_duplicate_ids_case_insensitive_and_path_escape(write_atlas: WriteAtlas) -> None:
+    good = collection(feat(square(46, 39.5), controller="armenian"))
+    escape = entry("b", file="../outside.geojson")
+    msg = problems_of(
+        write_atlas,
+        [(entry("a"), good), (entry("a", file="layers/a2.geojson"), good), (escape, good)],
+    )
+    assert "layer 'a': id: found a duplicate" in msg
+    assert "layer 'b': file: found ../outside.geojson; accepted: a .geojson file in geodata/" in msg
+
+
+def test_every_geometry_problem_is_reported_at_once() -> None:
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[46, 39], [46.1, 39.1], [46.1, 39], [46, 39.1], [46, 39]]],
+    }
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "EPSG:3857"}},
+        "features": [
+            feat(bowtie, controller="armenian"),
+            feat(None, controller="armenian"),
+            feat(square(5_100_000, 4_400_000), controller="armenian"),
+            feat(square(39.5, 46.0), controller="armenian"),
+            feat(square(46.0, 39.5), controller="rebels"),
+            feat({"type": "Point", "coordinates": [46.0, 39.5]}, controller="armenian"),
+        ],
+    }
+    _, problems = check_collection(doc, "t.geojson", kind="area", shows="control")
+    text = "\n".join(map(str, problems))
+    assert "t.geojson: crs: found" in text and "no 'crs' member" in text
+    assert "feature 0: geometry: found invalid (Self-intersection" in text
+    assert "feature 1: geometry: found null" in text
+    assert "feature 2: geometry.coordinates" in text and "metres given as degrees" in text
+    assert "feature 3" in text and "lon and lat look swapped" in text
+    assert "feature 4: properties.controller: found 'rebels'" in text
+    assert "feature 5: geometry.type: found Point; accepted: Polygon or MultiPolygon" in text
+
+
+def test_nan_and_3d_coordinates() -> None:
+    nan = feat({"type": "Point", "coordinates": [float("nan"), 39.5]})
+    three_d = feat({"type": "Point", "coordinates": [46.0, 39.5, 100.0]})
+    _, problems = check_collection(collection(nan, three_d), "p", kind="point")
+    text = "\n".join(map(str, problems))
+    assert "feature 0: geometry.coordinates" in text and "finite numbers" in text
+    assert "feature 1: geometry.coordinates: found 3D positions" in text
+
+
+def test_not_json_and_not_a_collection(write_atlas: WriteAtlas, tmp_path: Path) -> None:
+    msg = problems_of(write_atlas, [(entry("a"), "{not json")])
+    assert "layer 'a': file:" in msg and "not valid JSON" in msg
+    _, problems = check_collection({"type": "Feature"}, "x")
+    assert str(problems[0]) == "x: type: found 'Feature'; accepted: 'FeatureCollection'"
+    _, problems = check_collection(collection(), "x")
+    assert str(problems[0]) == "x: features: found list; accepted: at least one feature"
+
+
+def test_deeply_nested_json_is_refused_not_crashing(write_atlas: WriteAtlas) -> None:
+    msg = problems_of(write_atlas, [(entry("a"), "[" * 100_000 + "]" * 100_000)])
+    assert "layer 'a': file:" in msg
+
+
+def test_catalog_itself_unreadable(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match=r"catalog.json: cannot read the file"):
+        load_atlas(tmp_path)
+    (tmp_path / "catalog.json").write_text(json.dumps({"layers": "no"}))
+    with pytest.raises(CatalogError, match="expected an object with a 'layers' list"):
+        load_atlas(tmp_path)

@@ -1,0 +1,100 @@
+"""The nkmap command, run as users run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nkmap.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nkmap.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_layers_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["layers"]) == 0
+    out = capsys.readouterr().out
+    assert "control-1994-2020" in out and "1994-05-12 .. 2020-09-27" in out
+    assert "nkao" in out and "(approximate)" in out
+
+
+def test_where_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["where", "39.758", "46.748", "--date", "2005-06-01", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["controller"] == "armenian"
+    assert result["in_nkao"] is True
+    assert "control-1994-2020" in result["layers"]
+    assert main(["where", "39.641", "46.547", "--date", "2021-03-01", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["controller"] == "russian_peacekeepers"
+    assert "peacekeeping-zone" in result["layers"]
+    assert result["in_nkao"] is False
+
+
+def test_snapshot_holds_the_state_with_sources(tmp_path: Path) -> None:
+    out = tmp_path / "snap.geojson"
+    assert main(["snapshot", "--date", "2021-01-01", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    control = [f for f in doc["features"] if f["properties"]["layer"] == "control-2020-12-lachin"]
+    assert {f["properties"]["controller"] for f in control} == {
+        "armenian",
+        "azerbaijani",
+        "russian_peacekeepers",
+    }
+    for f in control:
+        assert f["properties"]["sources"][0]["licence"]
+    assert not any(f["properties"]["layer"] == "control-1994-2020" for f in doc["features"])
+
+
+def test_stats(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--date", "2021-01-01", "--json"]) == 0
+    areas = json.loads(capsys.readouterr().out)["area_km2"]
+    assert 2800 <= areas["armenian"] <= 3300
+    assert main(["stats", "--date", "2005-01-01"]) == 0
+    assert "of Azerbaijan's area" in capsys.readouterr().out
+
+
+def test_validate_catalog_and_candidates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate"]) == 0
+    assert "OK" in capsys.readouterr().out
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {}, "geometry": None}],
+            }
+        )
+    )
+    assert main(["validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "feature 0: geometry: found null" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["where", "39.8", "46.7", "--date", "yesterday"], "expected a date as YYYY-MM-DD"),
+        (["where", "39.8", "--date", "2005-01-01"], "the following arguments are required: lon"),
+        (["where", "1.0", "46.7", "--date", "2005-01-01"], "outside the atlas's region"),
+        (["snapshot", "--date", "2005-01-01", "-o", "/nonexistent/dir/x.geojson"], "No such file"),
+        (["validate", "/nonexistent"], "cannot read the file"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_no_traceback(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
