@@ -50,11 +50,6 @@ class LayerEntry:
     approximate: bool
     notes: tuple[str, ...]
 
-    def covers(self, day: dt.date) -> bool:
-        start = self.valid_from or BEGINNING
-        end = self.valid_to or END_OF_TIME
-        return start <= day < end
-
 
 def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]:
     """Check one catalog entry; return it (if usable) with every problem found."""
@@ -148,10 +143,6 @@ class Atlas:
             return self.by_id[layer_id]
         except KeyError:
             raise CatalogError(f"no layer {layer_id!r} in the catalog") from None
-
-    def layer(self, layer_id: str) -> gpd.GeoDataFrame:
-        self.entry(layer_id)
-        return self.features[self.features["layer"] == layer_id]
 
     def valid_on(self, day: dt.date) -> gpd.GeoDataFrame:
         """The features valid on ``day`` (validity is [valid_from, valid_to))."""
