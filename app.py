@@ -12,7 +12,7 @@ import streamlit as st
 from nkmap.catalog import Atlas, load_atlas
 from nkmap.errors import NkmapError
 from nkmap.render import NAME_FORMS, close, draw_state
-from nkmap.stats import AZERBAIJAN_AREA_KM2, areas_by_controller
+from nkmap.stats import areas_by_controller, share_text
 from nkmap.text import escape_markdown, markdown_link
 from nkmap.timeline import Change, change_dates, state_at
 
@@ -60,13 +60,8 @@ def main() -> None:
             st.info("No control areas are mapped for this date; see the events and the oblast.")
         for side, km2 in areas.items():
             if km2:
-                share = km2 / AZERBAIJAN_AREA_KM2
-                st.metric(
-                    side.replace("_", " ").capitalize(),
-                    f"{km2:,.0f} km2",
-                    f"{share:.1%} of Azerbaijan",
-                    delta_color="off",
-                )
+                st.metric(side.replace("_", " ").capitalize(), f"{km2:,.0f} km2")
+                st.caption(share_text(side, km2))
         st.subheader("Layers shown, with their sources")
         for layer_id in state_at(data, day).layers:
             entry = data.entry(layer_id)

@@ -59,7 +59,9 @@ def test_stats(capsys: pytest.CaptureFixture[str]) -> None:
     areas = json.loads(capsys.readouterr().out)["area_km2"]
     assert 2800 <= areas["armenian"] <= 3300
     assert main(["stats", "--date", "2005-01-01"]) == 0
-    assert "of Azerbaijan's area" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "of Azerbaijan's 86,600 km2" in out
+    assert "within the map's frame" in out
 
 
 def test_validate_catalog_and_candidates(

@@ -15,7 +15,7 @@ from shapely.geometry import mapping
 from nkmap.catalog import Atlas, load_atlas
 from nkmap.dates import END_OF_TIME, parse_date
 from nkmap.errors import NkmapError, ValidationError
-from nkmap.stats import AZERBAIJAN_AREA_KM2, areas_by_controller, overlaps, where
+from nkmap.stats import areas_by_controller, overlaps, share_text, where
 from nkmap.timeline import state_at
 from nkmap.validate import check_collection, read_json
 
@@ -134,8 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print(f"Area held on {args.date} (km2, equal-area projection):")
                 for side, km2 in areas.items():
-                    share = km2 / AZERBAIJAN_AREA_KM2
-                    print(f"  {side:22} {km2:9,.0f}  ({share:6.1%} of Azerbaijan's area)")
+                    print(f"  {side:22} {km2:9,.0f}  ({share_text(side, km2)})")
     except BrokenPipeError:
         return 0
     except OSError as exc:

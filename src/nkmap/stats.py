@@ -27,6 +27,14 @@ def areas_by_controller(state: State) -> dict[str, float]:
     return totals
 
 
+def share_text(controller: str, km2: float) -> str:
+    """How to read an area: a share of Azerbaijan for the land held by the Armenian side or the
+    peacekeepers; the Azerbaijani-held figure covers only the map's frame."""
+    if controller == "azerbaijani":
+        return "within the map's frame, not the whole country"
+    return f"{km2 / AZERBAIJAN_AREA_KM2:.1%} of Azerbaijan's 86,600 km2"
+
+
 def oblast_area_km2(atlas: Atlas) -> float:
     return sum(area_km2(g) for g in atlas.features[atlas.features["shows"] == "oblast"].geometry)
 
