@@ -49,12 +49,13 @@ def main() -> None:
     )
     st.caption(escape_markdown(labels[day]))
     col_map, col_info = st.columns([3, 2])
+    state = state_at(data, day)
     with col_map:
-        fig = draw_state(data, day, names)
+        fig = draw_state(data, state, names)
         st.pyplot(fig)
         close(fig)
     with col_info:
-        areas = areas_by_controller(state_at(data, day))
+        areas = areas_by_controller(state)
         st.subheader("Area held")
         if not any(areas.values()):
             st.info("No control areas are mapped for this date; see the events and the oblast.")
@@ -63,7 +64,7 @@ def main() -> None:
                 st.metric(side.replace("_", " ").capitalize(), f"{km2:,.0f} km2")
                 st.caption(share_text(side, km2))
         st.subheader("Layers shown, with their sources")
-        for layer_id in state_at(data, day).layers:
+        for layer_id in state.layers:
             entry = data.entry(layer_id)
             title = entry.title + (" (approximate)" if entry.approximate else "")
             with st.expander(escape_markdown(title)):

@@ -12,7 +12,8 @@ import geopandas as gpd
 import pandas as pd
 
 from nkmap.dates import BEGINNING, END_OF_TIME, parse_date
-from nkmap.errors import CatalogError, DateError, Problem, ValidationError
+from nkmap.errors import CatalogError, DateError, LayerFileError, Problem, ValidationError
+from nkmap.geometry import area_km2
 from nkmap.validate import ID_PATTERN, KINDS, SHOWS, check_collection, read_json
 
 CATALOG_FILE = "catalog.json"
@@ -128,8 +129,9 @@ class Atlas:
     """Every layer of the catalog with its features, ready to be sliced by date.
 
     ``features`` is one GeoDataFrame of every feature of every layer, with the layer's id,
-    kind and role, the feature's controller (or None) and its validity resolved to dates
-    (the feature's own ``valid_from`` / ``valid_to`` where given, else the layer's).
+    kind and role, the feature's controller (or None), its validity resolved to dates
+    (the feature's own ``valid_from`` / ``valid_to`` where given, else the layer's) and, for
+    areas, its true area in km2.
     """
 
     def __init__(self, root: Path, entries: list[LayerEntry], features: gpd.GeoDataFrame):
@@ -163,7 +165,7 @@ def load_atlas(root: Path | str | None = None) -> Atlas:
     path = root / CATALOG_FILE
     try:
         doc = read_json(path)
-    except Exception as exc:
+    except LayerFileError as exc:
         raise CatalogError(str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list):
         raise CatalogError(f"{path}: expected an object with a 'layers' list")
@@ -188,7 +190,7 @@ def load_atlas(root: Path | str | None = None) -> Atlas:
             continue
         try:
             collection = read_json(file)
-        except Exception as exc:
+        except LayerFileError as exc:
             problems.append(Problem(f"layer {entry.id!r}", "file", str(exc), "a readable file"))
             continue
         good, found = check_collection(collection, f"layer {entry.id!r}", entry.kind, entry.shows)
@@ -213,4 +215,9 @@ def load_atlas(root: Path | str | None = None) -> Atlas:
     if problems:
         raise ValidationError(str(path), problems)
     frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs="EPSG:4326")
+    # Measured once here, so that stepping through dates only sums.
+    frame["area_km2"] = [
+        area_km2(g) if kind == "area" else 0.0
+        for kind, g in zip(frame["kind"], frame.geometry, strict=True)
+    ]
     return Atlas(root, entries, frame)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,7 +11,7 @@ from matplotlib.patches import Patch
 
 from nkmap.catalog import Atlas
 from nkmap.geometry import REGION_BBOX
-from nkmap.timeline import state_at
+from nkmap.timeline import State
 
 # Colour-blind-safe pairs (ColorBrewer PuOr, distinguishable in all common forms of colour
 # blindness); the corridor is hatched as well as coloured.
@@ -30,9 +28,10 @@ LABELS = {
 NAME_FORMS = ("both", "hy", "az")
 
 
-def draw_state(atlas: Atlas, day: dt.date, names: str = "both") -> Figure:
-    """Draw the map on ``day``: control areas, lines, the oblast outline, towns, events."""
-    state = state_at(atlas, day)
+def draw_state(atlas: Atlas, state: State, names: str = "both") -> Figure:
+    """Draw the map of ``state``: control areas, the unmapped front, lines of contact, the
+    oblast outline and towns."""
+    day = state.date
     f = state.features
     fig, ax = plt.subplots(figsize=(8, 7), dpi=100)
     ax.set_facecolor("#dfe9f2")
@@ -62,7 +61,7 @@ def draw_state(atlas: Atlas, day: dt.date, names: str = "both") -> Figure:
     ):
         ax.plot(geom.x, geom.y, "o", color="#222222", markersize=2.5)
         ax.annotate(
-            str(props.get(key, "")),
+            str(props.get(key, "")).replace("$", r"\$"),
             (geom.x, geom.y),
             xytext=(3, 3),
             textcoords="offset points",

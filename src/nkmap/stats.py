@@ -22,8 +22,8 @@ AZERBAIJAN_AREA_KM2 = 86_600.0
 def areas_by_controller(state: State) -> dict[str, float]:
     """Area in km2 held by each controller on the state's date (equal-area projection)."""
     totals = dict.fromkeys(CONTROLLERS, 0.0)
-    for controller, geom in zip(state.control["controller"], state.control.geometry, strict=True):
-        totals[controller] += area_km2(geom)
+    for controller, km2 in zip(state.control["controller"], state.control["area_km2"], strict=True):
+        totals[controller] += float(km2)
     return totals
 
 
@@ -36,7 +36,7 @@ def share_text(controller: str, km2: float) -> str:
 
 
 def oblast_area_km2(atlas: Atlas) -> float:
-    return sum(area_km2(g) for g in atlas.features[atlas.features["shows"] == "oblast"].geometry)
+    return float(atlas.features.loc[atlas.features["shows"] == "oblast", "area_km2"].sum())
 
 
 @dataclass(frozen=True)
