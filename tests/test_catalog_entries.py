@@ -73,3 +73,29 @@ def test_geometry_comes_only_from_allowed_sources() -> None:
     for entry in ENTRIES:
         licences = {s["licence"] for s in entry["sources"]}
         assert licences & set(allowed), entry["id"]
+
+
+def test_every_event_is_dated_worded_and_sourced() -> None:
+    doc = json.loads((GEODATA / "layers" / "events.geojson").read_text(encoding="utf-8"))
+    for feature in doc["features"]:
+        props = feature["properties"]
+        assert props["date"] == props["valid_from"], props["id"]
+        assert props["title"] and len(props["description"]) > 30, props["id"]
+        assert props["status"] in ("solid", "disputed", "unsure"), props["id"]
+        if props["status"] == "disputed":
+            assert props["note"], f"{props['id']}: a disputed event says what each source says"
+        assert props["sources"], props["id"]
+        for source in props["sources"]:
+            assert source["url"].startswith(("http://", "https://")), props["id"]
+            assert source["title"] and source["licence"], props["id"]
+
+
+def test_every_town_has_both_name_forms() -> None:
+    doc = json.loads((GEODATA / "layers" / "basemap-places.geojson").read_text(encoding="utf-8"))
+    names = {f["properties"]["id"]: f["properties"] for f in doc["features"]}
+    assert names["stepanakert"]["name"] == "Stepanakert / Khankendi"
+    assert names["shusha"]["name"] == "Shushi / Shusha"
+    assert names["martakert"]["name"] == "Martakert / Aghdara"
+    assert names["lachin"]["name"] == "Berdzor / Lachin"
+    for props in names.values():
+        assert props["name_hy"] and props["name_az"]

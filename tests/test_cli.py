@@ -90,7 +90,8 @@ def test_validate_catalog_and_candidates(
         (["where", "39.8", "--date", "2005-01-01"], "the following arguments are required: lon"),
         (["where", "1.0", "46.7", "--date", "2005-01-01"], "outside the atlas's region"),
         (["snapshot", "--date", "2005-01-01", "-o", "/nonexistent/dir/x.geojson"], "No such file"),
-        (["validate", "/nonexistent"], "cannot read the file"),
+        (["validate", "/nonexistent"], "catalog.json: cannot read the file"),
+        (["validate", "/nonexistent/layer.geojson"], "layer.geojson: cannot read the file"),
         (["frobnicate"], "invalid choice"),
     ],
 )

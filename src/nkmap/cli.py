@@ -66,7 +66,7 @@ def cmd_layers(atlas: Atlas) -> None:
 
 
 def cmd_validate(path: Path | None, kind: str | None, geodata: Path | None) -> int:
-    if path is not None and path.suffix.lower() in (".geojson", ".json") and path.is_file():
+    if path is not None and path.suffix.lower() in (".geojson", ".json"):
         doc = read_json(path)
         _, problems = check_collection(doc, str(path), kind)
         if problems:

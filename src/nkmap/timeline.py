@@ -15,11 +15,10 @@ TIMELESS = ("countries", "rayons", "places")
 
 @dataclass(frozen=True)
 class Change:
-    """A date on which the map changes, with what starts then."""
+    """A date on which the map changes, labelled by what starts then."""
 
     date: dt.date
     label: str
-    layers: tuple[str, ...]
 
 
 def change_dates(atlas: Atlas) -> list[Change]:
@@ -40,7 +39,7 @@ def change_dates(atlas: Atlas) -> list[Change]:
         else:
             ending = sorted(set(f[f["valid_to"] == day]["layer"]))
             label = "End of: " + "; ".join(atlas.entry(layer_id).title for layer_id in ending)
-        changes.append(Change(day, label, tuple(layers)))
+        changes.append(Change(day, label))
     return changes
 
 
