@@ -51,7 +51,8 @@ def draw_state(atlas: Atlas, state: State, names: str = "both") -> Figure:
     if len(unmapped):
         unmapped.plot(ax=ax, facecolor="none", edgecolor="#555555", hatch="..", linewidth=0.5)
     oblast = atlas.features[atlas.features["shows"] == "oblast"]
-    oblast.boundary.plot(ax=ax, color="#222222", linewidth=0.8, linestyle="--")
+    if len(oblast):
+        oblast.boundary.plot(ax=ax, color="#222222", linewidth=0.8, linestyle="--")
     lines = f[f["shows"] == "line_of_contact"]
     if len(lines):
         lines.plot(ax=ax, color="#b2182b", linewidth=1.4)
@@ -61,7 +62,7 @@ def draw_state(atlas: Atlas, state: State, names: str = "both") -> Figure:
     ):
         ax.plot(geom.x, geom.y, "o", color="#222222", markersize=2.5)
         ax.annotate(
-            str(props.get(key, "")).replace("$", r"\$"),
+            str(props.get(key, "")).replace("$", r"\$"),  # "$" starts mathtext
             (geom.x, geom.y),
             xytext=(3, 3),
             textcoords="offset points",
@@ -85,9 +86,12 @@ def draw_state(atlas: Atlas, state: State, names: str = "both") -> Figure:
         handles.append(
             Patch(facecolor="none", hatch="..", edgecolor="#555555", label="Front not mapped")
         )
-    handles.append(
-        Patch(facecolor="none", edgecolor="#222222", linestyle="--", label="Oblast outline (1991)")
-    )
+    if len(oblast):
+        handles.append(
+            Patch(
+                facecolor="none", edgecolor="#222222", linestyle="--", label="Oblast outline (1991)"
+            )
+        )
     ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
     ax.set_title(f"Territorial control on {day:%d %B %Y}", fontsize=11)
     fig.text(0.01, 0.01, "Made with Natural Earth; places from GeoNames (CC BY 4.0)", fontsize=6)
