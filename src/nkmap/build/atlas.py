@@ -305,6 +305,7 @@ class Stage:
     unmapped: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
     approximate: bool = True
+    method: str = ""  # default: the method of the stage's period (see _method_for)
 
 
 ALL_ZONES = frozenset(
@@ -482,6 +483,11 @@ STAGES: tuple[Stage, ...] = (
         ("ceasefire_1994", "seven_districts"),
         2.0,
         approximate=False,
+        method=(
+            "Azerbaijan's mainland (Natural Earth countries) cut by Natural Earth's 1994 line, "
+            "prolonged straight on to the border; the piece holding Stepanakert/Khankendi is "
+            "Armenian-held, the rest Azerbaijani-held."
+        ),
         notes=(
             "Natural Earth's line is drawn at 1:10 million scale; positions are good to about 1-2 "
             "km.",
@@ -663,6 +669,7 @@ STAGES: tuple[Stage, ...] = (
         ("ceasefire_2023", "offensive_2023"),
         2.0,
         approximate=False,
+        method="Azerbaijan's mainland within the atlas frame (Natural Earth countries).",
         notes=(
             "Russian peacekeepers stayed until April-June 2024 (see the peacekeeping layer); "
             "the Azerbaijani flag was raised in Khankendi/Stepanakert on 15 October 2023.",
@@ -791,8 +798,10 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
     # 2-5. Control, stage by stage.
     summary = []
     unmapped_features: list[dict[str, Any]] = []
+    armenian_by_stage: dict[str, BaseGeometry] = {}
     for stage in STAGES:
         armenian = _overlay_union(zones[z] for z in sorted(stage.zones))
+        armenian_by_stage[stage.id] = armenian
         corridor_area: BaseGeometry = Polygon()
         if stage.corridor:
             corridor_area = shapely.difference(bands[stage.corridor], armenian, grid_size=GRID)
@@ -887,8 +896,7 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
     for stage in STAGES:
         if not stage.corridor:
             continue
-        armenian = _overlay_union(zones[z] for z in sorted(stage.zones))
-        held = _overlay_union([armenian, bands[stage.corridor]])
+        held = _overlay_union([armenian_by_stage[stage.id], bands[stage.corridor]])
         edge = held.boundary.difference(_lonlat(frame.armenia.boundary.buffer(300.0)))
         edge = shapely.set_precision(edge, GRID)
         dates = {"valid_from": stage.valid_from, "valid_to": stage.valid_to}
@@ -1013,14 +1021,8 @@ def _merge_same_geometry(features: list[dict[str, Any]]) -> Iterable[dict[str, A
 
 
 def _method_for(stage: Stage) -> str:
-    if stage.id == "control-1994-2020":
-        return (
-            "Azerbaijan's mainland (Natural Earth countries) cut by Natural Earth's 1994 line, "
-            "prolonged straight on to the border; the piece holding Stepanakert/Khankendi is "
-            "Armenian-held, the rest Azerbaijani-held."
-        )
-    if stage.id == "control-2023-09-azerbaijan":
-        return "Azerbaijan's mainland within the atlas frame (Natural Earth countries)."
+    if stage.method:
+        return stage.method
     if stage.valid_from < "1994-05-12":
         return FIRST_WAR_METHOD
     if stage.corridor:
