@@ -11,21 +11,8 @@ from matplotlib.patches import Patch
 
 from nkmap.catalog import Atlas
 from nkmap.geometry import REGION_BBOX
+from nkmap.style import COLOURS, LABELS, NAME_KEYS
 from nkmap.timeline import State
-
-# Colour-blind-safe pairs (ColorBrewer PuOr, distinguishable in all common forms of colour
-# blindness); the corridor is hatched as well as coloured.
-COLOURS = {
-    "armenian": "#e66101",
-    "azerbaijani": "#5e3c99",
-    "russian_peacekeepers": "#fdb863",
-}
-LABELS = {
-    "armenian": "Held by the Armenian side",
-    "azerbaijani": "Held by Azerbaijan",
-    "russian_peacekeepers": "Lachin corridor (Russian peacekeepers)",
-}
-NAME_FORMS = ("both", "hy", "az")
 
 
 def draw_state(atlas: Atlas, state: State, names: str = "both") -> Figure:
@@ -56,7 +43,7 @@ def draw_state(atlas: Atlas, state: State, names: str = "both") -> Figure:
     lines = f[f["shows"] == "line_of_contact"]
     if len(lines):
         lines.plot(ax=ax, color="#b2182b", linewidth=1.4)
-    key = {"both": "name", "hy": "name_hy", "az": "name_az"}[names]
+    key = NAME_KEYS[names]
     for props, geom in zip(
         f[f["shows"] == "places"]["properties"], f[f["shows"] == "places"].geometry, strict=True
     ):

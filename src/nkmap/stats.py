@@ -92,3 +92,15 @@ def overlaps(atlas: Atlas, tolerance_km2: float = 0.01) -> list[str]:
                     f"({b.controller}) overlap by {shared:.2f} km2"
                 )
     return found
+
+
+def areas_in_oblast(atlas: Atlas, state: State) -> dict[str, float]:
+    """Area in km2 held by each controller inside the oblast's 1991 outline."""
+    totals = dict.fromkeys(CONTROLLERS, 0.0)
+    oblast = atlas.features[atlas.features["shows"] == "oblast"]
+    if not len(oblast):
+        return totals
+    outline = shapely.union_all(oblast.geometry.values)
+    for controller, geom in zip(state.control["controller"], state.control.geometry, strict=True):
+        totals[controller] += area_km2(geom.intersection(outline))
+    return totals

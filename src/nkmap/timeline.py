@@ -6,9 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import geopandas as gpd
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from nkmap.catalog import Atlas
 from nkmap.dates import BEGINNING, END_OF_TIME
+from nkmap.geometry import area_km2
 
 TIMELESS = ("countries", "rayons", "places")
 
@@ -62,3 +65,58 @@ class State:
 def state_at(atlas: Atlas, day: dt.date) -> State:
     """The state of the map on ``day``."""
     return State(day, atlas.valid_on(day))
+
+
+def change_on_or_before(changes: list[Change], day: dt.date) -> Change | None:
+    """The last change on or before ``day``: the map on ``day`` is the map of that change."""
+    found = None
+    for change in changes:
+        if change.date > day:
+            break
+        found = change
+    return found
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Land held by one side on one date and by another side on a second date."""
+
+    before: str
+    after: str
+    geometry: BaseGeometry
+    area_km2: float
+
+
+# Pieces smaller than this are where two stages' outlines differ by rounding, not a change.
+MIN_TRANSFER_KM2 = 0.5
+
+
+def transfers(atlas: Atlas, first: dt.date, second: dt.date) -> list[Transfer]:
+    """What changed hands between two dates: for each pair of controllers, the land held by the
+    first on ``first`` and by the second on ``second``, largest first. Land mapped on only one
+    of the dates is not counted (see :func:`mapped_on`)."""
+    held_first = _held(state_at(atlas, first))
+    held_second = _held(state_at(atlas, second))
+    found = []
+    for before, geom_before in held_first.items():
+        for after, geom_after in held_second.items():
+            if before == after:
+                continue
+            piece = geom_before.intersection(geom_after)
+            km2 = area_km2(piece)
+            if km2 >= MIN_TRANSFER_KM2:
+                found.append(Transfer(before, after, piece, km2))
+    return sorted(found, key=lambda t: -t.area_km2)
+
+
+def mapped_on(atlas: Atlas, day: dt.date) -> bool:
+    """Whether any control is mapped on ``day``."""
+    return bool(len(state_at(atlas, day).control))
+
+
+def _held(state: State) -> dict[str, BaseGeometry]:
+    control = state.control
+    return {
+        str(controller): shapely.union_all(group.geometry.values)
+        for controller, group in control.groupby("controller", sort=True)
+    }

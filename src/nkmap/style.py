@@ -1,0 +1,46 @@
+"""How the atlas looks, shared by the interactive map and the static renderer.
+
+Colours are ColorBrewer PuOr, told apart in all common forms of colour blindness; lines are
+told apart by their dash pattern as well as their colour, and the corridor is hatched.
+"""
+
+from __future__ import annotations
+
+COLOURS = {
+    "armenian": "#e66101",
+    "azerbaijani": "#5e3c99",
+    "russian_peacekeepers": "#fdb863",
+}
+LABELS = {
+    "armenian": "Held by the Armenian side",
+    "azerbaijani": "Held by Azerbaijan",
+    "russian_peacekeepers": "Lachin corridor (Russian peacekeepers)",
+}
+SHORT_LABELS = {
+    "armenian": "Armenian side",
+    "azerbaijani": "Azerbaijan",
+    "russian_peacekeepers": "Russian peacekeepers",
+}
+# Lines and outlines: colour, width (px) and dash pattern ("" for solid).
+LINES = {
+    "line_of_contact": ("#000000", 2.0, ""),
+    "oblast": ("#222222", 1.4, "6 4"),
+    "peacekeeping": ("#0571b0", 2.0, "2 5"),
+    "unmapped": ("#555555", 1.0, "1 3"),
+    "changed": ("#000000", 2.5, "8 3 2 3"),
+}
+LINE_LABELS = {
+    "line_of_contact": "Line of contact",
+    "oblast": "Autonomous oblast, 1991 outline",
+    "peacekeeping": "Russian peacekeeping zone",
+    "unmapped": "Front not mapped",
+    "changed": "Changed hands between the two dates",
+}
+NAME_FORMS = ("both", "hy", "az")
+NAME_FORM_LABELS = {
+    "both": "Both forms",
+    "hy": "Armenian-derived",
+    "az": "Azerbaijani",
+}
+# Which property of a place holds each name form.
+NAME_KEYS = {"both": "name", "hy": "name_hy", "az": "name_az"}
