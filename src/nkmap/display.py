@@ -1,0 +1,124 @@
+"""What the interactive map is sent: every dated feature of the atlas, simplified for display,
+with the layer's title, dates, sources, method and uncertainty.
+
+The browser holds all of it and switches dates itself, so a step sends nothing. Statistics and
+exports use the full geometry; display geometry is simplified to a tolerance far below each
+layer's stated uncertainty and rounded to about a metre.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from nkmap.catalog import Atlas, LayerEntry
+from nkmap.dates import BEGINNING, END_OF_TIME
+from nkmap.geometry import REGION_BBOX
+from nkmap.style import COLOURS, LABELS, LINE_LABELS, LINES, NAME_KEYS
+from nkmap.timeline import Change, Transfer
+
+# Display tolerance: this share of the layer's uncertainty, and never more than MAX_TOLERANCE_M.
+TOLERANCE_SHARE = 0.01
+MAX_TOLERANCE_M = 20.0
+METRES_PER_DEGREE = 111_320.0
+DECIMALS = 5  # about 1 m
+
+
+def display_geometry(geom: BaseGeometry, uncertainty_km: float) -> dict[str, Any]:
+    """The geometry as GeoJSON for display: simplified below the layer's uncertainty and
+    rounded to about a metre."""
+    tolerance_m = min(uncertainty_km * 1000 * TOLERANCE_SHARE, MAX_TOLERANCE_M)
+    if tolerance_m > 0 and geom.geom_type != "Point":
+        geom = shapely.simplify(geom, tolerance_m / METRES_PER_DEGREE, preserve_topology=True)
+    geom = shapely.transform(geom, lambda xy: np.round(xy, DECIMALS))
+    mapping: dict[str, Any] = json.loads(shapely.to_geojson(geom))
+    return mapping
+
+
+def _iso(day: dt.date) -> str | None:
+    return None if day in (BEGINNING, END_OF_TIME) else day.isoformat()
+
+
+def layer_info(entry: LayerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "kind": entry.kind,
+        "shows": entry.shows,
+        "description": entry.description,
+        "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
+        "valid_to": entry.valid_to.isoformat() if entry.valid_to else None,
+        "sources": [{"title": s.title, "url": s.url, "licence": s.licence} for s in entry.sources],
+        "method": entry.method,
+        "uncertainty_km": entry.uncertainty_km,
+        "approximate": entry.approximate,
+        "notes": list(entry.notes),
+    }
+
+
+def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
+    """Everything the map needs, for every date: layers, features with their validity
+    (``from`` inclusive, ``to`` exclusive, ISO dates or null for open ends), change dates,
+    colours and labels."""
+    index = {entry.id: i for i, entry in enumerate(atlas.entries)}
+    features = []
+    for row in atlas.features.itertuples():
+        entry = atlas.entry(row.layer)
+        features.append(
+            {
+                "layer": index[row.layer],
+                "from": _iso(row.valid_from),
+                "to": _iso(row.valid_to),
+                "controller": row.controller if isinstance(row.controller, str) else None,
+                "properties": row.properties,
+                "geometry": display_geometry(row.geometry, entry.uncertainty_km),
+            }
+        )
+    return {
+        "bbox": list(REGION_BBOX),
+        "dates": [{"date": c.date.isoformat(), "label": c.label} for c in changes],
+        "layers": [layer_info(e) for e in atlas.entries],
+        "features": features,
+        "colours": COLOURS,
+        "labels": LABELS,
+        "lines": {k: {"colour": c, "width": w, "dash": d} for k, (c, w, d) in LINES.items()},
+        "line_labels": LINE_LABELS,
+        "name_keys": NAME_KEYS,
+    }
+
+
+def transfers_payload(transfers: Iterable[Transfer]) -> list[dict[str, Any]]:
+    """Areas that changed hands, for display."""
+    return [
+        {
+            "before": t.before,
+            "after": t.after,
+            "area_km2": round(t.area_km2, 1),
+            "geometry": display_geometry(t.geometry, 0.0),
+        }
+        for t in transfers
+    ]
+
+
+# Characters that could end a <script> element or a JavaScript string if the JSON is ever
+# placed in a page; escaped so the text is safe wherever it is embedded.
+_SCRIPT_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON with no character that can break out of a <script> element."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+
+
+def version(text: str) -> str:
+    """A short fingerprint of a payload, so the browser parses each payload once."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,50 @@
+"""The interactive map as a Streamlit component.
+
+The browser is sent the atlas's display payload once per session and switches dates itself;
+each rerun after that sends only a few small arguments (the date to jump to when Python changed
+it, the name form, a comparison). The component reports back the date, the view and the base
+map the user chose, so Python can update figures, sources and the page's address.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit.components.v1 as components
+from streamlit.runtime.state.common import WidgetCallback
+
+FRONTEND = Path(__file__).parent / "frontend"
+
+_atlas_map = components.declare_component("atlas_map", path=str(FRONTEND))
+
+
+def atlas_map(
+    *,
+    data: str | None,
+    version: str,
+    names: str,
+    jump: dict[str, Any],
+    compare: dict[str, Any] | None,
+    view: list[float] | None,
+    base: str,
+    height: int,
+    key: str,
+    on_change: WidgetCallback | None = None,
+) -> Any:
+    """Mount the map. ``data`` is the payload's JSON, sent only when the browser lacks it
+    (``None`` otherwise); ``jump`` moves the map to ``jump["date"]`` when ``jump["seq"]`` is
+    new."""
+    return _atlas_map(
+        data=data,
+        version=version,
+        names=names,
+        jump=jump,
+        compare=compare,
+        view=view,
+        base=base,
+        height=height,
+        key=key,
+        on_change=on_change,
+        default=None,
+    )
