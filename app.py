@@ -1,82 +1,345 @@
-"""nkmap dashboard: pick a date, see who held what, and where the lines come from.
+"""nkmap dashboard: step through who held what in Nagorno-Karabakh, compare two dates, and see
+the sources behind every line.
 
-Widgets only: every answer comes from the nkmap library.
+Widgets only: every answer comes from the nkmap library. The map steps through dates in the
+browser; Python updates the figures, changes, events and sources for the date it reports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
 
 import streamlit as st
 
-from nkmap.catalog import Atlas, load_atlas
+from nkmap.catalog import Atlas, default_geodata, load_atlas
+from nkmap.dashboard import (
+    View,
+    all_sources,
+    events_until,
+    figures,
+    parse_view,
+    previous_change,
+    view_params,
+    with_map_value,
+)
+from nkmap.display import payload, to_json, transfers_payload, version
 from nkmap.errors import NkmapError
-from nkmap.render import NAME_FORMS, close, draw_state
-from nkmap.stats import areas_by_controller, share_text
+from nkmap.mapcomponent import atlas_map
+from nkmap.stats import AZERBAIJAN_AREA_KM2
+from nkmap.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
 from nkmap.text import escape_markdown, markdown_link
-from nkmap.timeline import Change, change_dates, state_at
+from nkmap.timeline import Change, Transfer, change_dates, mapped_on, state_at, transfers
 
 st.set_page_config(page_title="nkmap: Nagorno-Karabakh 1923-2024", layout="wide")
 
+MAP_HEIGHT = 640
+TABS = ("Events so far", "Layers on the map and their sources", "All sources and attribution")
+NO_COMPARISON = "none"  # a selectbox shows None as "nothing chosen", so it gets a name
 
-@st.cache_resource
-def atlas() -> tuple[Atlas, list[Change]]:
-    loaded = load_atlas()
-    return loaded, change_dates(loaded)
+
+@dataclass(frozen=True)
+class Loaded:
+    atlas: Atlas
+    changes: list[Change]
+    labels: dict[dt.date, str]
+    data: str
+    version: str
+
+
+@st.cache_resource(show_spinner="Loading the atlas…")
+def load(root: str) -> Loaded:
+    atlas = load_atlas(root)
+    changes = change_dates(atlas)
+    data = to_json(payload(atlas, changes))
+    return Loaded(atlas, changes, {c.date: c.label for c in changes}, data, version(data))
+
+
+def loaded() -> Loaded:
+    """The atlas in $NKMAP_GEODATA or the repository's geodata/, loaded once per process."""
+    return load(str(default_geodata()))
+
+
+@st.cache_resource(show_spinner=False)
+def _changed(root: str, first: dt.date, second: dt.date) -> list[Transfer]:
+    return transfers(load(root).atlas, first, second)
+
+
+def changed_between(first: dt.date, second: dt.date) -> list[Transfer]:
+    return _changed(str(default_geodata()), first, second)
+
+
+@st.cache_resource(show_spinner=False)
+def _changed_display(root: str, first: dt.date, second: dt.date) -> list[dict[str, Any]]:
+    return transfers_payload(_changed(root, first, second))
+
+
+def changed_display(first: dt.date, second: dt.date) -> list[dict[str, Any]]:
+    return _changed_display(str(default_geodata()), first, second)
+
+
+def view() -> View:
+    value: View = st.session_state["view"]
+    return value
+
+
+def set_view(new: View) -> None:
+    st.session_state["view"] = new
+
+
+def on_map() -> None:
+    value = st.session_state.get("map")
+    data = loaded()
+    if isinstance(value, dict) and value.get("need") == data.version:
+        st.session_state.pop("sent", None)  # the browser lost the atlas: send it again
+        return
+    set_view(with_map_value(view(), value, data.changes))
+
+
+def on_goto() -> None:
+    set_view(replace(view(), date=st.session_state["goto"]))
+    st.session_state["jump"] = st.session_state.get("jump", 0) + 1
+
+
+def on_compare() -> None:
+    picked = st.session_state["compare_pick"]
+    set_view(replace(view(), compare=None if picked == NO_COMPARISON else picked))
+
+
+def on_names() -> None:
+    set_view(replace(view(), names=st.session_state["names"]))
+
+
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def km2(value: float) -> str:
+    return f"{value:,.0f} km²"
+
+
+def transfer_lines(found: list[Transfer]) -> str:
+    return "\n".join(
+        f"- {SHORT_LABELS[t.before]} → {SHORT_LABELS[t.after]}: **{km2(t.area_km2)}**"
+        for t in found
+    )
+
+
+def sidebar(data: Loaded) -> None:
+    days = [c.date for c in data.changes]
+    with st.sidebar:
+        st.header("nkmap")
+        st.caption(
+            "Who held what in Nagorno-Karabakh, 1923-2024. Step through the changes with the "
+            "time bar under the map (or the arrow keys); click any area, line or place for "
+            "its sources."
+        )
+        st.session_state["goto"] = view().date
+        st.selectbox(
+            "Go to a change",
+            days,
+            key="goto",
+            on_change=on_goto,
+            format_func=lambda d: f"{long_date(d)}: {data.labels[d]}",
+        )
+        compare = view().compare
+        st.session_state["compare_pick"] = NO_COMPARISON if compare is None else compare
+        st.selectbox(
+            "Compare with",
+            [NO_COMPARISON, *days],
+            key="compare_pick",
+            on_change=on_compare,
+            format_func=lambda d: "No comparison" if d == NO_COMPARISON else long_date(d),
+            help="Swipe between the two dates on the map; the land that changed hands is "
+            "outlined and measured.",
+        )
+        st.session_state["names"] = view().names
+        st.radio(
+            "Place names",
+            NAME_FORMS,
+            key="names",
+            on_change=on_names,
+            format_func=NAME_FORM_LABELS.__getitem__,
+        )
+        st.caption(
+            "The page's address keeps the date, the comparison and the view: copy it to "
+            "share this map."
+        )
+
+
+def figures_panel(data: Loaded, day: dt.date) -> None:
+    fig = figures(data.atlas, day)
+    st.subheader(long_date(day))
+    st.caption(escape_markdown(data.labels.get(day, "")))
+    if not fig.mapped:
+        first = next((c.date for c in data.changes if mapped_on(data.atlas, c.date)), None)
+        since = f" Control is mapped from {long_date(first)}." if first else ""
+        st.info(f"No control is mapped on this date.{since} The map shows the oblast and events.")
+        return
+    st.markdown("**Area held**")
+    for side, held in fig.held.items():
+        if not held:
+            continue
+        st.metric(SHORT_LABELS[side], km2(held))
+        inside = fig.in_oblast[side]
+        parts = [f"{km2(inside)} inside the oblast ({fig.oblast_share(side):.0%} of it)"]
+        if side != "azerbaijani":
+            parts.append(
+                f"{fig.azerbaijan_share(side):.1%} of Azerbaijan's {AZERBAIJAN_AREA_KM2:,.0f} km²"
+            )
+        else:
+            parts.append("counted within the map's frame only")
+        st.caption("; ".join(parts))
+    before = previous_change(data.changes, day)
+    if before is not None:
+        st.markdown(f"**Since the previous step ({long_date(before.date)})**")
+        moved = changed_between(before.date, day)
+        if moved:
+            st.markdown(transfer_lines(moved))
+        else:
+            st.caption("No land changed hands at the atlas's precision on this step.")
+
+
+def compare_panel(data: Loaded, day: dt.date, other: dt.date) -> None:
+    first, second = sorted((day, other))
+    st.markdown(f"**Between {long_date(first)} and {long_date(second)}**")
+    moved = changed_between(first, second)
+    if first == second:
+        st.caption("Pick a different date to compare.")
+    elif moved:
+        st.markdown(transfer_lines(moved))
+        st.caption(f"In all {km2(sum(t.area_km2 for t in moved))} changed hands.")
+    else:
+        st.caption("No land changed hands between these dates at the atlas's precision.")
+    a, b = figures(data.atlas, first), figures(data.atlas, second)
+    rows = [
+        {
+            "Side": SHORT_LABELS[s],
+            long_date(first): km2(a.held[s]),
+            long_date(second): km2(b.held[s]),
+        }
+        for s in a.held
+        if a.held[s] or b.held[s]
+    ]
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def events_tab(data: Loaded, day: dt.date) -> None:
+    events = events_until(data.atlas, day)
+    if not events:
+        st.caption("No events in the atlas before this date.")
+        return
+    with st.container(height=420):
+        for event in events:
+            lines = [
+                f"**{escape_markdown(long_date(event.date))}: {escape_markdown(event.title)}**",
+                escape_markdown(event.description),
+                f"*{escape_markdown(event.place)}*",
+            ]
+            if event.note:
+                lines.append(f":small[Sources disagree: {escape_markdown(event.note)}]")
+            links = "; ".join(markdown_link(s.title, s.url) for s in event.sources)
+            if links:
+                lines.append(f":small[Sources: {links}]")
+            st.markdown("  \n".join(lines))
+
+
+def layers_tab(data: Loaded, day: dt.date) -> None:
+    for layer_id in state_at(data.atlas, day).layers:
+        entry = data.atlas.entry(layer_id)
+        title = entry.title + (" (approximate)" if entry.approximate else "")
+        with st.expander(escape_markdown(title)):
+            st.markdown(escape_markdown(entry.description))
+            st.markdown(f"**Method:** {escape_markdown(entry.method)}")
+            st.markdown(f"**Uncertainty:** about {entry.uncertainty_km:g} km")
+            for note in entry.notes:
+                st.markdown(f"**Note:** {escape_markdown(note)}")
+            for src in entry.sources:
+                st.markdown(
+                    f"- {markdown_link(src.title, src.url)} ({escape_markdown(src.licence)})"
+                )
+
+
+def sources_tab(data: Loaded) -> None:
+    st.markdown(
+        "The base map is drawn from [Natural Earth](https://www.naturalearthdata.com/) "
+        "(public domain) and place positions from [GeoNames](https://www.geonames.org/) "
+        "(CC BY 4.0), and works offline. Optional tile layers: "
+        "[OpenStreetMap](https://www.openstreetmap.org/copyright) contributors (ODbL), "
+        "[OpenTopoMap](https://opentopomap.org/) (CC-BY-SA), "
+        "Esri World Imagery (Esri and its data providers). The map uses "
+        "[Leaflet](https://leafletjs.com/) (BSD-2-Clause)."
+    )
+    st.markdown(
+        "\n".join(
+            f"- {markdown_link(src.title, src.url)} ({escape_markdown(src.licence)}); "
+            f"used by: {escape_markdown(', '.join(users))}"
+            for src, users in all_sources(data.atlas)
+        )
+    )
 
 
 def main() -> None:
     try:
-        data, changes = atlas()
+        data = loaded()
     except NkmapError as exc:
-        st.error(f"The atlas could not be loaded: {exc}")
+        st.error(f"The atlas could not be loaded: {escape_markdown(str(exc))}")
         return
+    if not data.changes:
+        st.warning("The atlas has no dated layers yet: add one with `nkmap add`.")
+    if "view" not in st.session_state:
+        first = parse_view(st.query_params.to_dict(), data.changes)
+        set_view(first)
+        st.session_state["notes"] = first.notes
+    sidebar(data)
     st.title("Territorial control in Nagorno-Karabakh, 1923-2024")
-    labels = {c.date: f"{c.date:%d %b %Y}: {c.label}" for c in changes}
-    default = dt.date(2020, 12, 1) if dt.date(2020, 12, 1) in labels else changes[-1].date
-    day = st.select_slider(
-        "Date", options=list(labels), value=default, format_func=lambda d: f"{d:%d %b %Y}"
-    )
-    names = st.radio(
-        "Place names",
-        NAME_FORMS,
-        format_func={
-            "both": "Both forms",
-            "hy": "Armenian-derived",
-            "az": "Azerbaijani",
-        }.__getitem__,
-        horizontal=True,
-    )
-    st.caption(escape_markdown(labels[day]))
-    col_map, col_info = st.columns([3, 2])
-    state = state_at(data, day)
+    notes = st.container()
+    for note in st.session_state.pop("notes", ()):
+        notes.warning(escape_markdown(note))
+    current = view()
+    col_map, col_info = st.columns([3, 2], gap="medium")
     with col_map:
-        fig = draw_state(data, state, names)
-        st.pyplot(fig)
-        close(fig)
+        compare = None
+        if current.compare is not None:
+            early, late = sorted((current.date, current.compare))
+            compare = {
+                "date": current.compare.isoformat(),
+                "for_date": current.date.isoformat(),
+                "transfers": changed_display(early, late),
+            }
+        atlas_map(
+            data=None if st.session_state.get("sent") == data.version else data.data,
+            version=data.version,
+            names=current.names,
+            jump={"date": current.date.isoformat(), "seq": st.session_state.get("jump", 0)},
+            compare=compare,
+            view=list(current.centre) if current.centre else None,
+            base=current.base,
+            height=MAP_HEIGHT,
+            key="map",
+            on_change=on_map,
+        )
+        st.session_state["sent"] = data.version
     with col_info:
-        areas = areas_by_controller(state)
-        st.subheader("Area held")
-        if not any(areas.values()):
-            st.info("No control areas are mapped for this date; see the events and the oblast.")
-        for side, km2 in areas.items():
-            if km2:
-                st.metric(side.replace("_", " ").capitalize(), f"{km2:,.0f} km2")
-                st.caption(share_text(side, km2))
-        st.subheader("Layers shown, with their sources")
-        for layer_id in state.layers:
-            entry = data.entry(layer_id)
-            title = entry.title + (" (approximate)" if entry.approximate else "")
-            with st.expander(escape_markdown(title)):
-                st.text(entry.description)
-                st.text(f"Method: {entry.method}")
-                st.text(f"Uncertainty: about {entry.uncertainty_km:g} km")
-                for note in entry.notes:
-                    st.text(f"Note: {note}")
-                for src in entry.sources:
-                    st.markdown(
-                        f"- {markdown_link(src.title, src.url)} ({escape_markdown(src.licence)})"
-                    )
+        figures_panel(data, current.date)
+        if current.compare is not None:
+            compare_panel(data, current.date, current.compare)
+    # Only the open tab is drawn, so a step sends only what the reader is looking at.
+    events, layers, sources = st.tabs(list(TABS), key="panel", on_change="rerun")
+    if events.open:
+        with events:
+            events_tab(data, current.date)
+    if layers.open:
+        with layers:
+            layers_tab(data, current.date)
+    if sources.open:
+        with sources:
+            sources_tab(data)
+    wanted = view_params(current)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
 
 
 main()
