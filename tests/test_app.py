@@ -1,36 +1,167 @@
-"""The dashboard, driven through Streamlit's AppTest."""
+"""The dashboard, driven through Streamlit's AppTest: every date, the comparison, the page's
+address, what the map component is sent, and hostile layer text."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from conftest import HOSTILE, HOSTILE_TITLE
+from nkmap.catalog import Atlas
+from nkmap.dashboard import figures
+from nkmap.timeline import change_dates, transfers
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def test_app_starts_and_steps_through_dates() -> None:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
+def start(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def map_args(at: AppTest) -> dict[str, Any]:
+    (component,) = at.get("component_instance")
+    args: dict[str, Any] = json.loads(component.proto.json_args)
+    return args
+
+
+def km2(value: float) -> str:
+    return f"{value:,.0f} km²"
+
+
+def test_every_date_shows_its_own_figures(atlas: Atlas) -> None:
+    at = start()
+    goto = at.sidebar.selectbox(key="goto")
     shown = []
-    dates = [
-        dt.date(1994, 5, 12),
-        dt.date(2020, 11, 10),
-        dt.date(2022, 8, 26),
-        dt.date(2024, 6, 12),
-    ]
-    for value in dates:
-        at.select_slider[0].set_value(value).run()
-        assert not at.exception
-        shown.append(tuple(m.value for m in at.metric))
-    # 1994 (Armenian-held 11,9xx km2), 2020 ceasefire, after 2022, after September 2023
-    assert len(set(shown)) == len(shown)
-    assert any("11," in v for v in shown[0])
-    assert len(shown[-1]) == 1  # only Azerbaijan holds land after September 2023
+    for change in change_dates(atlas):
+        goto.set_value(change.date).run()
+        assert not at.exception, change.date
+        assert at.subheader[0].value == f"{change.date.day} {change.date:%B %Y}"
+        expected = figures(atlas, change.date)
+        metrics = {m.label: m.value for m in at.metric}
+        held = {
+            label: km2(expected.held[side])
+            for side, label in (
+                ("armenian", "Armenian side"),
+                ("azerbaijani", "Azerbaijan"),
+                ("russian_peacekeepers", "Russian peacekeepers"),
+            )
+            if expected.held[side]
+        }
+        assert metrics == held, change.date
+        shown.append(tuple(sorted(metrics.items())))
+        assert map_args(at)["jump"]["date"] == change.date.isoformat()
+    # Control is mapped from May 1992 and changes many times: the figures follow.
+    assert len(set(shown)) >= 15
+    assert shown[0] == ()  # 1923: the oblast is created, no control is mapped
+    assert [label for label, _ in shown[-1]] == ["Azerbaijan"]
 
 
-def test_app_names_choice_runs() -> None:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.radio[0].set_value("az").run()
+def test_a_step_says_what_changed_since_the_previous_one(atlas: Atlas) -> None:
+    at = start(date="2020-12-01")
+    text = "\n".join(m.value for m in at.markdown)
+    moved = transfers(atlas, dt.date(2020, 11, 25), dt.date(2020, 12, 1))
+    assert moved
+    assert "Since the previous step (25 November 2020)" in text
+    for t in moved:
+        assert km2(t.area_km2) in text
+
+
+def test_comparison_measures_what_changed_hands(atlas: Atlas) -> None:
+    at = start(date="2020-09-27")
+    at.sidebar.selectbox(key="compare_pick").set_value(dt.date(2020, 12, 1)).run()
     assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Between 27 September 2020 and 1 December 2020" in text
+    moved = transfers(atlas, dt.date(2020, 9, 27), dt.date(2020, 12, 1))
+    assert moved[0].before == "armenian" and moved[0].after == "azerbaijani"
+    assert f"Armenian side → Azerbaijan: **{km2(moved[0].area_km2)}**" in text
+    sent = map_args(at)["compare"]
+    assert sent["date"] == "2020-12-01" and sent["for_date"] == "2020-09-27"
+    assert [t["area_km2"] for t in sent["transfers"]] == [round(t.area_km2, 1) for t in moved]
+    assert at.dataframe  # both dates' figures side by side
+    assert at.query_params["compare"] == "2020-12-01"
+    at.sidebar.selectbox(key="compare_pick").set_value("none").run()
+    assert map_args(at)["compare"] is None
+    assert "compare" not in at.query_params
+
+
+def test_query_parameters_round_trip() -> None:
+    at = start(date="2020-10-09", compare="2021-01-01", names="az", view="39.8,46.7,9")
+    assert at.subheader[0].value == "9 October 2020"
+    assert at.sidebar.selectbox(key="goto").value == dt.date(2020, 10, 9)
+    # 1 January 2021 is shown as the map of the last change before it.
+    assert at.sidebar.selectbox(key="compare_pick").value == dt.date(2020, 12, 12)
+    assert at.sidebar.radio(key="names").value == "az"
+    args = map_args(at)
+    assert args["names"] == "az" and args["view"] == [39.8, 46.7, 9.0]
+    assert at.query_params["date"] == "2020-10-09"
+    assert at.query_params["compare"] == "2020-12-12"
+    assert at.query_params["view"] == "39.8000,46.7000,9"
+    at.sidebar.selectbox(key="goto").set_value(dt.date(1994, 5, 12)).run()
+    assert at.query_params["date"] == "1994-05-12"
+    at.sidebar.radio(key="names").set_value("hy").run()
+    assert at.query_params["names"] == "hy"
+    assert map_args(at)["names"] == "hy"
+    # A link made from these parameters opens the same map.
+    again = start(**dict(at.query_params))
+    assert again.subheader[0].value == "12 May 1994"
+    assert map_args(again)["names"] == "hy"
+
+
+def test_bad_query_parameters_are_ignored_with_a_note() -> None:
+    at = start(date="<script>alert(1)</script>", names="klingon", view="1,2,3")
+    texts = [w.value for w in at.warning]
+    assert any("Ignored date" in t for t in texts)
+    assert any("Ignored names" in t for t in texts)
+    assert any("Ignored view" in t for t in texts)
+    assert all("<script>" not in t for t in texts)  # escaped for Markdown
+    assert at.subheader[0].value == "1 December 2020"  # the default date
+
+
+def test_the_atlas_is_sent_once_and_each_step_is_small() -> None:
+    at = start()
+    first = map_args(at)
+    assert first["data"] and json.loads(first["data"])["features"]
+    goto = at.sidebar.selectbox(key="goto")
+    goto.set_value(dt.date(2020, 10, 9)).run()
+    step = map_args(at)
+    assert step["data"] is None and step["version"] == first["version"]
+    assert step["jump"] == {"date": "2020-10-09", "seq": 1}
+    assert len(json.dumps(step)) < 500
+
+
+def test_hostile_layer_text_is_escaped(
+    hostile_geodata: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NKMAP_GEODATA", str(hostile_geodata))
+    at = start(date="2020-12-01")
+    data = map_args(at)["data"]
+    at.session_state["panel"] = "Layers on the map and their sources"
+    at.run()
+    markdown = [m.value for m in at.markdown] + [e.label for e in at.expander]
+    joined = "\n".join(markdown)
+    # Every markup character of the hostile text arrives backslash-escaped, so Markdown shows
+    # it as typed (links the app makes itself are the only unescaped brackets).
+    hostile = [line for line in joined.splitlines() if "pwned" in line or "Hostile" in line]
+    assert len(hostile) >= 4  # title, description, method, note, source
+    for line in hostile:
+        assert re.search(r"(?<!\\)[<>`$]", line) is None, line
+    assert "](javascript" not in joined
+    assert r"\<b\>Hostile\</b\> layer" in joined
+    assert r"\<img src=x onerror=" in joined
+    # The map receives the raw text as JSON data, and the JSON cannot close a <script>.
+    assert "<" not in data and ">" not in data
+    layers = json.loads(data)["layers"]
+    assert any(layer["title"] == HOSTILE_TITLE for layer in layers)
+    assert any(layer["description"] == HOSTILE for layer in layers)

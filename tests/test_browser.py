@@ -1,0 +1,86 @@
+"""The dashboard in a real browser: Streamlit serves app.py, headless Chromium loads it, the
+time bar moves, the map and the figures follow, and hostile layer text stays text.
+
+A screenshot of each state is kept in test-artifacts/ (or $NKMAP_ARTIFACTS)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import HOSTILE, HOSTILE_KEY, HOSTILE_TITLE
+from harness import ROOT, chromium, map_state, open_map, page_text, streamlit_app
+from nkmap.style import COLOURS
+
+ARTIFACTS = Path(os.environ.get("NKMAP_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def test_dashboard_steps_in_chromium(hostile_geodata: Path) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_app(hostile_geodata) as (url, _):
+        driver = chromium()
+        try:
+            open_map(driver, url + "?date=2020-11-10")
+            before = map_state(driver)
+            assert before["date"] == "2020-11-10"
+            assert COLOURS["armenian"] in before["fills"]
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-2020-11-10.png"))
+
+            # Hostile text from a layer: the popup shows it as text and nothing runs.
+            popup = driver.execute_script(
+                """
+                const path = Array.from(document.querySelectorAll('.leaflet-nkA-pane path'))
+                  .find(p => p.getAttribute('fill') === '#999999');
+                const box = path.getBoundingClientRect();
+                path.dispatchEvent(new MouseEvent('click', {bubbles: true,
+                  clientX: box.x + box.width / 2, clientY: box.y + box.height / 2}));
+                const content = document.querySelector('.leaflet-popup-content');
+                return {text: content.textContent, html: content.innerHTML,
+                        images: content.querySelectorAll('img, script').length,
+                        links: Array.from(content.querySelectorAll('a')).map(a => a.href)};
+                """
+            )
+            assert HOSTILE_TITLE in popup["text"]
+            assert HOSTILE in popup["text"] and HOSTILE_KEY in popup["text"]
+            assert popup["images"] == 0 and "<img" not in popup["html"]
+            assert all(link.startswith("https://") for link in popup["links"])
+            time.sleep(0.5)  # an injected handler would have run by now
+            assert driver.execute_script("return window.top.__pwned === undefined")
+
+            # Step with the keyboard on the time bar: the map changes at once ...
+            slider = driver.find_element(By.ID, "slider")
+            slider.send_keys(Keys.END)
+            after = map_state(driver)
+            assert after["date"] > "2023-09-19"
+            assert COLOURS["armenian"] not in after["fills"]
+            assert after["fills"] != before["fills"]
+            # The page times each step from the key press to the frame that shows it.
+            timings = WebDriverWait(driver, 10).until(
+                lambda d: d.execute_script("return window.nkmapTimings")
+            )
+            assert timings[-1]["date"] == after["date"]
+
+            # ... and Python follows with the figures and the page's address.
+            WebDriverWait(driver, 30).until(
+                lambda d: (
+                    "Armenian side\n" not in page_text(d)
+                    and "2024" in d.current_url.split("date=")[1][:4]
+                )
+            )
+            text = page_text(driver)
+            assert "Azerbaijan" in text
+            driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "iframe"))
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-last-date.png"))
+            errors = [
+                e["message"]
+                for e in driver.get_log("browser")
+                if e["level"] == "SEVERE" and "favicon" not in e["message"]
+            ]
+            assert errors == []
+        finally:
+            driver.quit()

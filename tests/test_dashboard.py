@@ -1,0 +1,113 @@
+"""The dashboard's answers apart from its widgets: links, figures, events and sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nkmap.catalog import Atlas
+from nkmap.dashboard import (
+    View,
+    all_sources,
+    events_until,
+    figures,
+    parse_centre,
+    parse_view,
+    snap,
+    view_params,
+    with_map_value,
+)
+from nkmap.timeline import change_dates
+
+
+def test_defaults_open_on_the_december_2020_map(atlas: Atlas) -> None:
+    view = parse_view({}, change_dates(atlas))
+    assert view == View(dt.date(2020, 12, 1))
+    assert view_params(view) == {"date": "2020-12-01"}
+
+
+def test_a_date_between_changes_shows_the_last_change_before_it(atlas: Atlas) -> None:
+    changes = change_dates(atlas)
+    view = parse_view({"date": "2021-06-01"}, changes)
+    assert view.date == snap(changes, dt.date(2021, 6, 1)) == dt.date(2020, 12, 12)
+    assert "12 December 2020" in view.notes[0]
+    assert snap(changes, dt.date(1900, 1, 1)) == changes[0].date
+
+
+def test_every_view_survives_a_round_trip_through_its_link(atlas: Atlas) -> None:
+    changes = change_dates(atlas)
+    for view in (
+        View(dt.date(1994, 5, 12)),
+        View(dt.date(2020, 11, 10), dt.date(2020, 9, 27), "az", "topo", (39.8, 46.75, 10.5)),
+        View(dt.date(2023, 9, 20), None, "hy", "satellite", None),
+    ):
+        again = parse_view(view_params(view), changes)
+        assert again == view
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"date": "12/05/1994"}, "date"),
+        ({"compare": "yesterday"}, "compare"),
+        ({"names": "ru"}, "names"),
+        ({"base": "google"}, "base"),
+        ({"view": "39.8,46.7"}, "view"),
+        ({"view": "10,10,8"}, "view"),  # outside the region
+        ({"view": "39.8,46.7,40"}, "view"),  # no such zoom
+        ({"view": "nan,46.7,8"}, "view"),
+    ],
+)
+def test_bad_link_parameters_fall_back_with_a_note(
+    atlas: Atlas, params: dict[str, str], field: str
+) -> None:
+    view = parse_view(params, change_dates(atlas))
+    assert len(view.notes) == 1 and view.notes[0].startswith(f"Ignored {field}=")
+    assert view_params(view)["date"] == "2020-12-01"
+
+
+def test_map_reports_update_the_view_and_malformed_ones_change_nothing(atlas: Atlas) -> None:
+    changes = change_dates(atlas)
+    view = View(dt.date(2020, 12, 1))
+    moved = with_map_value(
+        view, {"date": "1994-05-12", "view": [39.9, 46.8, 9], "base": "osm"}, changes
+    )
+    assert moved == View(dt.date(1994, 5, 12), None, "both", "osm", (39.9, 46.8, 9.0))
+    for junk in (None, "x", [], {"date": 5}, {"date": "soon"}, {"view": [1, 2, 3]}):
+        assert with_map_value(view, junk, changes) == view
+    assert with_map_value(view, {"base": "<script>"}, changes).base == "none"
+    assert parse_centre("39.8,46.7,9") == (39.8, 46.7, 9.0)
+
+
+def test_figures_give_shares_of_the_oblast_and_of_azerbaijan(atlas: Atlas) -> None:
+    fig = figures(atlas, dt.date(2021, 1, 1))
+    assert fig.mapped
+    assert fig.in_oblast["armenian"] <= fig.held["armenian"]
+    inside = sum(fig.in_oblast.values())
+    assert inside == pytest.approx(fig.oblast_km2, rel=0.01)  # the sides tile the oblast
+    assert 0.70 < fig.oblast_share("armenian") < 0.76  # 3,134 of 4,282 km2
+    assert fig.azerbaijan_share("armenian") == pytest.approx(fig.held["armenian"] / 86_600)
+    assert not figures(atlas, dt.date(1980, 1, 1)).mapped
+
+
+def test_events_up_to_a_date_latest_first_with_sources(atlas: Atlas) -> None:
+    day = dt.date(2020, 11, 10)
+    events = events_until(atlas, day)
+    assert events and all(e.date <= day for e in events)
+    assert [e.date for e in events] == sorted((e.date for e in events), reverse=True)
+    assert events[-1].date == dt.date(1923, 7, 7)
+    assert all(e.sources and all(s.url.startswith("http") for s in e.sources) for e in events)
+    assert len(events_until(atlas, dt.date.max)) > len(events)
+
+
+def test_every_source_is_listed_once_with_its_users(atlas: Atlas) -> None:
+    listed = all_sources(atlas)
+    keys = [(src.title, src.url) for src, _ in listed]
+    assert len(keys) == len(set(keys))
+    for entry in atlas.entries:
+        for src in entry.sources:
+            assert (src.title, src.url) in keys
+    titles = " ".join(k[0] for k in keys)
+    assert "Natural Earth" in titles and "GeoNames" in titles
+    assert all(users for _, users in listed)
