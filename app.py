@@ -26,7 +26,9 @@ from nkmap.dashboard import (
 )
 from nkmap.display import payload, to_json, transfers_payload, version
 from nkmap.errors import NkmapError
+from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
 from nkmap.mapcomponent import atlas_map
+from nkmap.render import Layout
 from nkmap.stats import AZERBAIJAN_AREA_KM2
 from nkmap.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
 from nkmap.text import escape_markdown, markdown_link
@@ -166,6 +168,44 @@ def sidebar(data: Loaded) -> None:
             "The page's address keeps the date, the comparison and the view: copy it to "
             "share this map."
         )
+        export_panel(data)
+
+
+def export_panel(data: Loaded) -> None:
+    """Make a file of the current map on request, with feedback while it is made, then offer
+    it for download (until the map changes)."""
+    current = view()
+    st.subheader("Export this map")
+    fmt = st.selectbox(
+        "Format", [*FORMATS, "gif"], format_func=DESCRIPTIONS.__getitem__, key="export_format"
+    )
+    wanted = (fmt, current.date, current.compare, current.names)
+    if st.button("Make the file", key="export_make"):
+        layout = Layout(names=current.names)
+        if fmt == "gif":
+            bar = st.progress(0.0, text="Drawing the frames…")
+
+            def step(done: int, total: int, day: dt.date) -> None:
+                bar.progress(done / total, text=f"Frame {done} of {total}: {long_date(day)}")
+
+            made = animation(data.atlas, data.changes, progress=step)
+            bar.empty()
+        else:
+            with st.spinner(f"Making the {fmt.upper()} file…"):
+                made = export(data.atlas, data.changes, current.date, fmt, layout, current.compare)
+        st.session_state["export"] = (wanted, made)
+    ready = st.session_state.get("export")
+    if ready and ready[0] == wanted:
+        st.download_button(
+            f"Download {file_name(fmt, current.date, current.compare)}",
+            ready[1],
+            file_name=file_name(fmt, current.date, current.compare),
+            mime=MEDIA_TYPES[fmt],
+            key="export_download",
+            on_click="ignore",
+        )
+    elif fmt in ("png", "svg", "pdf"):
+        st.caption("A print map: title, legend, scale, areas held, sources. Works offline.")
 
 
 def figures_panel(data: Loaded, day: dt.date) -> None:

@@ -137,7 +137,8 @@ def map_frame(driver: WebDriver) -> WebElement | None:
 
 
 def map_state(driver: WebDriver) -> dict[str, Any]:
-    """What the map shows now: its date, the label, and the fill colour of each drawn path."""
+    """What the map shows now: its date, the label, the fill colour of each drawn path and a
+    fingerprint of each path's shape."""
     state: dict[str, Any] = driver.execute_script(
         """
         const paths = Array.from(document.querySelectorAll('.leaflet-nkA-pane path'));
@@ -145,6 +146,7 @@ def map_state(driver: WebDriver) -> dict[str, Any]:
           date: document.getElementById('map').dataset.date,
           label: document.getElementById('label').textContent,
           fills: paths.map(p => p.getAttribute('fill')),
+          shapes: paths.map(p => p.getAttribute('fill') + ':' + p.getAttribute('d').length),
           paths: paths.length,
         };
         """

@@ -165,3 +165,20 @@ def test_hostile_layer_text_is_escaped(
     layers = json.loads(data)["layers"]
     assert any(layer["title"] == HOSTILE_TITLE for layer in layers)
     assert any(layer["description"] == HOSTILE for layer in layers)
+
+
+@pytest.mark.parametrize(("fmt", "start_bytes"), [("png", b"\x89PNG"), ("geojson", b'{"type"')])
+def test_export_makes_the_current_map_for_download(fmt: str, start_bytes: bytes) -> None:
+    at = start(date="2020-11-10", compare="2020-09-27")
+    at.sidebar.selectbox(key="export_format").set_value(fmt).run()
+    assert not at.get("download_button")  # nothing made yet
+    at.sidebar.button(key="export_make").click().run()
+    assert not at.exception
+    ((wanted, made),) = [at.session_state["export"]]
+    assert wanted[:3] == (fmt, dt.date(2020, 11, 10), dt.date(2020, 9, 27))
+    assert made.startswith(start_bytes)
+    (button,) = at.get("download_button")
+    assert button.proto.label == f"Download nkmap-2020-11-10-compared-with-2020-09-27.{fmt}"
+    # Another date: the file no longer matches the map, so it is not offered.
+    at.sidebar.selectbox(key="goto").set_value(dt.date(1994, 5, 12)).run()
+    assert not at.get("download_button")

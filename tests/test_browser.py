@@ -5,6 +5,7 @@ A screenshot of each state is kept in test-artifacts/ (or $NKMAP_ARTIFACTS)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -15,7 +16,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import HOSTILE, HOSTILE_KEY, HOSTILE_TITLE
 from harness import ROOT, chromium, map_state, open_map, page_text, streamlit_app
+from nkmap.catalog import Atlas
+from nkmap.export import standalone_html
 from nkmap.style import COLOURS
+from nkmap.timeline import change_dates
 
 ARTIFACTS = Path(os.environ.get("NKMAP_ARTIFACTS", ROOT / "test-artifacts"))
 
@@ -84,3 +88,27 @@ def test_dashboard_steps_in_chromium(hostile_geodata: Path) -> None:
             assert errors == []
         finally:
             driver.quit()
+
+
+def test_standalone_html_export_steps_offline(tmp_path: Path, atlas: Atlas) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = tmp_path / "atlas.html"
+    page.write_text(standalone_html(atlas, change_dates(atlas), dt.date(2020, 11, 10)), "utf-8")
+    driver = chromium()
+    try:
+        driver.get(page.as_uri())
+        WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script("return document.getElementById('map').dataset.date")
+        )
+        before = map_state(driver)
+        assert before["date"] == "2020-11-10"
+        assert "Area held: Armenian side: 7,872 km²" in driver.find_element(By.ID, "figures").text
+        driver.find_element(By.ID, "next").click()
+        after = map_state(driver)
+        assert after["date"] == "2020-11-20" and after["shapes"] != before["shapes"]
+        assert driver.current_url.endswith("#date=2020-11-20")  # a link to this date
+        driver.save_screenshot(str(ARTIFACTS / "standalone-2020-11-20.png"))
+        errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
+    finally:
+        driver.quit()

@@ -10,13 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import mapping
-
 from nkmap.catalog import Atlas, load_atlas
 from nkmap.dates import END_OF_TIME, parse_date
 from nkmap.errors import NkmapError, ValidationError
+from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot, write_atomic
+from nkmap.geometry import REGION_BBOX
+from nkmap.render import Layout
 from nkmap.stats import areas_by_controller, overlaps, share_text, where
-from nkmap.timeline import state_at
+from nkmap.style import NAME_FORMS
+from nkmap.timeline import change_dates, state_at
 from nkmap.validate import check_collection, read_json
 
 
@@ -48,10 +50,45 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("lon", type=float)
     w.add_argument("--date", type=_date, required=True)
     w.add_argument("--json", action="store_true", help="print a JSON object")
+    e = sub.add_parser("export", help="the map on a date as png, svg, pdf, html or geojson")
+    e.add_argument("--date", type=_date, required=True)
+    e.add_argument("--format", choices=FORMATS, help="default: from the output's extension")
+    e.add_argument("-o", "--output", type=Path, required=True)
+    e.add_argument("--compare", type=_date, help="outline the land that changed hands since")
+    _layout_options(e, Layout())
+    a = sub.add_parser("animate", help="an animated GIF with one frame per change date")
+    a.add_argument("--format", choices=["gif"], default="gif")
+    a.add_argument("-o", "--output", type=Path, required=True)
+    a.add_argument("--frame-ms", type=int, default=1200, help="time per frame (default 1200)")
+    _layout_options(a, Layout(width_px=1000, height_px=750, dpi=125))
     st = sub.add_parser("stats", help="area held by each side on a date")
     st.add_argument("--date", type=_date, required=True)
     st.add_argument("--json", action="store_true", help="print a JSON object")
     return p
+
+
+def _layout_options(p: argparse.ArgumentParser, default: Layout) -> None:
+    p.add_argument("--width", type=int, default=default.width_px, help="pixels")
+    p.add_argument("--height", type=int, default=default.height_px, help="pixels")
+    p.add_argument("--dpi", type=int, default=default.dpi, help="dots per inch (sets text size)")
+    p.add_argument("--names", choices=NAME_FORMS, default="both", help="place-name form")
+    west, south, east, north = REGION_BBOX
+    p.add_argument(
+        "--area",
+        default=f"{west},{south},{east},{north}",
+        help="west,south,east,north in degrees (default: the whole region)",
+    )
+
+
+def _layout(args: argparse.Namespace) -> Layout:
+    return Layout(args.width, args.height, args.dpi, args.names, parse_bbox(args.area))
+
+
+def _progress(done: int, total: int, day: dt.date) -> None:
+    width = 30
+    bar = "#" * (width * done // total)
+    end = "\n" if done == total else ""
+    print(f"\r[{bar:<{width}}] {done}/{total} {day}", end=end, file=sys.stderr, flush=True)
 
 
 def _date_text(day: dt.date | None) -> str:
@@ -85,28 +122,6 @@ def cmd_validate(path: Path | None, kind: str | None, geodata: Path | None) -> i
     return 0
 
 
-def snapshot_collection(atlas: Atlas, day: dt.date) -> dict[str, Any]:
-    """The state on ``day`` as one GeoJSON FeatureCollection; each feature carries its layer,
-    controller, dates and its layer's sources."""
-    features = []
-    for row in state_at(atlas, day).features.itertuples():
-        entry = atlas.entry(row.layer)
-        props = {
-            **row.properties,
-            "layer": row.layer,
-            "layer_title": entry.title,
-            "controller": row.controller,
-            "valid_from": _date_text(row.valid_from),
-            "valid_to": _date_text(row.valid_to),
-            "sources": row.properties.get("sources")
-            or [{"title": s.title, "url": s.url, "licence": s.licence} for s in entry.sources],
-            "method": entry.method,
-            "uncertainty_km": entry.uncertainty_km,
-        }
-        features.append({"type": "Feature", "properties": props, "geometry": mapping(row.geometry)})
-    return {"type": "FeatureCollection", "date": day.isoformat(), "features": features}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -115,8 +130,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         atlas = load_atlas(args.geodata)
         if args.command == "layers":
             cmd_layers(atlas)
+        elif args.command == "export":
+            fmt = args.format or args.output.suffix.lower().lstrip(".")
+            if fmt not in FORMATS:
+                raise NkmapError(
+                    f"{args.output}: give --format (one of {', '.join(FORMATS)}) or a file "
+                    "name ending in one of them"
+                )
+            data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
+            write_atomic(args.output, data)
+            print(f"{args.output}: {fmt}, {len(data):,} bytes, map of {args.date}")
+        elif args.command == "animate":
+            changes = change_dates(atlas)
+            data = animation(atlas, changes, _layout(args), args.frame_ms, _progress)
+            write_atomic(args.output, data)
+            print(f"{args.output}: gif, {len(changes)} frames, {len(data):,} bytes")
         elif args.command == "snapshot":
-            doc = snapshot_collection(atlas, args.date)
+            doc = snapshot(atlas, args.date)
             args.output.write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
             print(f"{args.output}: {len(doc['features'])} features on {args.date}")
         elif args.command == "where":

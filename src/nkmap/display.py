@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +22,12 @@ from shapely.geometry.base import BaseGeometry
 from nkmap.catalog import Atlas, LayerEntry
 from nkmap.dates import BEGINNING, END_OF_TIME
 from nkmap.geometry import REGION_BBOX
-from nkmap.style import COLOURS, LABELS, LINE_LABELS, LINES, NAME_KEYS
+from nkmap.style import COLOURS, LABELS, LINE_LABELS, LINES, NAME_KEYS, SHORT_LABELS
 from nkmap.timeline import Change, Transfer
+
+# The map's page, code and styles (and Leaflet), served to the dashboard's component and
+# inlined into the standalone HTML export.
+FRONTEND = Path(__file__).parent / "frontend"
 
 # Display tolerance: this share of the layer's uncertainty, and never more than MAX_TOLERANCE_M.
 TOLERANCE_SHARE = 0.01
@@ -88,6 +93,7 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         "features": features,
         "colours": COLOURS,
         "labels": LABELS,
+        "short_labels": SHORT_LABELS,
         "lines": {k: {"colour": c, "width": w, "dash": d} for k, (c, w, d) in LINES.items()},
         "line_labels": LINE_LABELS,
         "name_keys": NAME_KEYS,

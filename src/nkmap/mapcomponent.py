@@ -8,13 +8,12 @@ map the user chose, so Python can update figures, sources and the page's address
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import streamlit.components.v1 as components
 from streamlit.runtime.state.common import WidgetCallback
 
-FRONTEND = Path(__file__).parent / "frontend"
+from nkmap.display import FRONTEND
 
 _atlas_map = components.declare_component("atlas_map", path=str(FRONTEND))
 

@@ -476,6 +476,7 @@
     document.getElementById("label").textContent = dates[index].label;
     document.getElementById("label").title = dates[index].label;
     document.getElementById("map").setAttribute("data-date", day);
+    showAreas(day);
     document.getElementById("side-a").textContent = longDate(day);
     const script = performance.now() - t0;
     if (source && source.timeStamp !== undefined) {
@@ -488,6 +489,18 @@
     }
     if (source) notify(source.type === "input" ? 150 : 0);
     if (!IN_STREAMLIT && !S.first) history.replaceState(null, "", "#date=" + day);
+  }
+
+  // Areas held, where the data carries them (the standalone export; in the dashboard Python
+  // shows them beside the map).
+  function showAreas(day) {
+    const box = document.getElementById("figures");
+    const areas = S.data.areas && S.data.areas[day];
+    if (!areas) { box.textContent = ""; return; }
+    const parts = Object.keys(S.data.colours)
+      .filter(function (c) { return areas[c] > 0; })
+      .map(function (c) { return (S.data.short_labels[c] || c) + ": " + Math.round(areas[c]).toLocaleString("en-GB") + " km\u00B2"; });
+    box.textContent = parts.length ? "Area held: " + parts.join(" \u00B7 ") : "No control mapped on this date";
   }
 
   function step(delta, ev) {

@@ -1,0 +1,224 @@
+"""Map snapshots for articles and reports: PNG, SVG and PDF print maps, a standalone HTML atlas,
+the state on a date as GeoJSON, and an animated GIF through every change.
+
+All of it is made server-side from the data in geodata/: no browser and no network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+from PIL import Image
+from shapely.geometry import mapping
+
+from nkmap.catalog import Atlas
+from nkmap.dates import END_OF_TIME
+from nkmap.display import FRONTEND, payload, to_json
+from nkmap.errors import NkmapError
+from nkmap.geometry import REGION_BBOX
+from nkmap.render import RC, Layout, close, print_layout
+from nkmap.stats import areas_by_controller
+from nkmap.timeline import Change, state_at, transfers
+
+FORMATS = ("png", "svg", "pdf", "html", "geojson")
+MEDIA_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "geojson": "application/geo+json",
+    "gif": "image/gif",
+}
+MAX_PIXELS = 8000  # on either side of an image
+DESCRIPTIONS = {
+    "png": "PNG image (print map)",
+    "svg": "SVG drawing (print map)",
+    "pdf": "PDF document (print map)",
+    "html": "HTML atlas (one file, steps through every date offline)",
+    "geojson": "GeoJSON data (the features of this date, with sources)",
+    "gif": "GIF animation (every change date)",
+}
+
+
+def file_name(fmt: str, day: dt.date, compare: dt.date | None = None) -> str:
+    """A descriptive file name for an export."""
+    if fmt == "gif":
+        return "nkmap-all-dates.gif"
+    versus = f"-compared-with-{compare.isoformat()}" if compare is not None else ""
+    return f"nkmap-{day.isoformat()}{versus}.{fmt}"
+
+
+def check_layout(layout: Layout) -> None:
+    """Refuse sizes that are not drawable or would exhaust memory."""
+    for name, value in (("width", layout.width_px), ("height", layout.height_px)):
+        if not 100 <= value <= MAX_PIXELS:
+            raise NkmapError(f"{name} {value} px: expected 100 to {MAX_PIXELS} px")
+    if not 50 <= layout.dpi <= 600:
+        raise NkmapError(f"resolution {layout.dpi} dpi: expected 50 to 600 dpi")
+    west, south, east, north = layout.bbox
+    rw, rs, re_, rn = REGION_BBOX
+    if not (rw <= west < east <= re_ and rs <= south < north <= rn):
+        raise NkmapError(
+            f"area {west},{south},{east},{north}: expected west,south,east,north within "
+            f"{rw},{rs},{re_},{rn}"
+        )
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(x) for x in text.split(","))
+    except ValueError:
+        raise NkmapError(f"area {text!r}: expected west,south,east,north in degrees") from None
+    return west, south, east, north
+
+
+def image(
+    atlas: Atlas,
+    day: dt.date,
+    changes: Sequence[Change],
+    fmt: str,
+    layout: Layout | None = None,
+    compare: dt.date | None = None,
+) -> bytes:
+    """The print map of ``day`` as PNG, SVG or PDF bytes."""
+    layout = layout or Layout()
+    check_layout(layout)
+    changed = transfers(atlas, *sorted((day, compare))) if compare is not None else []
+    fig = print_layout(atlas, day, changes, layout, compare, changed)
+    try:
+        out = io.BytesIO()
+        with plt.rc_context(RC):
+            # Fixed metadata keeps the files the same from one run to the next.
+            metadata: dict[str, Any] = {
+                "png": {"Software": None},
+                "svg": {"Date": None},
+                "pdf": {"CreationDate": None, "ModDate": None},
+            }[fmt]
+            fig.savefig(out, format=fmt, dpi=layout.dpi, metadata=metadata)
+        return out.getvalue()
+    finally:
+        close(fig)
+
+
+def snapshot(atlas: Atlas, day: dt.date) -> dict[str, Any]:
+    """The state on ``day`` as one GeoJSON FeatureCollection; each feature carries its layer,
+    controller, dates, sources, method and uncertainty."""
+    features = []
+    for row in state_at(atlas, day).features.itertuples():
+        entry = atlas.entry(row.layer)
+        props = {
+            **row.properties,
+            "layer": row.layer,
+            "layer_title": entry.title,
+            "controller": row.controller if isinstance(row.controller, str) else None,
+            "valid_from": row.valid_from.isoformat() if row.valid_from.year > 1 else None,
+            "valid_to": None if row.valid_to == END_OF_TIME else row.valid_to.isoformat(),
+            "sources": row.properties.get("sources")
+            or [{"title": s.title, "url": s.url, "licence": s.licence} for s in entry.sources],
+            "method": entry.method,
+            "uncertainty_km": entry.uncertainty_km,
+            "approximate": entry.approximate,
+        }
+        features.append({"type": "Feature", "properties": props, "geometry": mapping(row.geometry)})
+    return {"type": "FeatureCollection", "date": day.isoformat(), "features": features}
+
+
+def standalone_html(atlas: Atlas, changes: Sequence[Change], day: dt.date | None = None) -> str:
+    """One HTML file holding the whole atlas, Leaflet and the map's code, with its own time
+    control: it opens from disk or any static web server, offline, and steps through every
+    date."""
+    data = payload(atlas, changes)
+    data["areas"] = {
+        c.date.isoformat(): areas_by_controller(state_at(atlas, c.date)) for c in changes
+    }
+    page = (FRONTEND / "index.html").read_text(encoding="utf-8")
+
+    def inline_css(match: re.Match[str]) -> str:
+        return "<style>\n" + (FRONTEND / match.group(1)).read_text(encoding="utf-8") + "\n</style>"
+
+    def inline_js(match: re.Match[str]) -> str:
+        code = (FRONTEND / match.group(1)).read_text(encoding="utf-8")
+        return "<script>\n" + code.replace("</script", "<\\/script") + "\n</script>"
+
+    page = re.sub(r'<link rel="stylesheet" href="([\w/.-]+\.css)">', inline_css, page)
+    opens_on = (day or dt.date.max).isoformat()
+    data_tag = (
+        f'<script id="nkmap-data" type="application/json" data-date="{opens_on}">'
+        f"{to_json(data)}</script>\n"
+    )
+    page = page.replace(
+        '<script src="map.js"></script>', data_tag + '<script src="map.js"></script>'
+    )
+    page = re.sub(r'<script src="([\w/.-]+\.js)"></script>', inline_js, page)
+    return page
+
+
+def export(
+    atlas: Atlas,
+    changes: Sequence[Change],
+    day: dt.date,
+    fmt: str,
+    layout: Layout | None = None,
+    compare: dt.date | None = None,
+) -> bytes:
+    """The map of ``day`` in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt in ("png", "svg", "pdf"):
+        return image(atlas, day, changes, fmt, layout, compare)
+    if fmt == "html":
+        return standalone_html(atlas, changes, day).encode("utf-8")
+    if fmt == "geojson":
+        return (json.dumps(snapshot(atlas, day), ensure_ascii=False) + "\n").encode("utf-8")
+    raise NkmapError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+
+
+def animation(
+    atlas: Atlas,
+    changes: Sequence[Change],
+    layout: Layout | None = None,
+    frame_ms: int = 1200,
+    progress: Callable[[int, int, dt.date], None] | None = None,
+) -> bytes:
+    """An animated GIF with one frame per change date, each showing its date."""
+    layout = layout or Layout(width_px=1000, height_px=750, dpi=125)
+    check_layout(layout)
+    if not changes:
+        raise NkmapError("the atlas has no dated layers to animate")
+    frames = []
+    for i, change in enumerate(changes):
+        fig = print_layout(atlas, change.date, changes, layout)
+        try:
+            png = io.BytesIO()
+            fig.savefig(png, format="png", dpi=layout.dpi)
+            rgb = Image.open(png).convert("RGB")
+        finally:
+            close(fig)
+        frames.append(rgb.quantize(colors=128, dither=Image.Dither.NONE))
+        if progress is not None:
+            progress(i + 1, len(changes), change.date)
+    out = io.BytesIO()
+    frames[0].save(
+        out, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0
+    )
+    return out.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, so a failed or
+    interrupted export never leaves a half-written file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
