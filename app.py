@@ -8,6 +8,7 @@ browser; Python updates the figures, changes, events and sources for the date it
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,19 +26,28 @@ from nkmap.dashboard import (
     with_map_value,
 )
 from nkmap.display import payload, to_json, transfers_payload, version
-from nkmap.errors import NkmapError
+from nkmap.errors import NkmapError, ValidationError
 from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
 from nkmap.mapcomponent import atlas_map
+from nkmap.readers import read_candidate
 from nkmap.render import Layout
 from nkmap.stats import AZERBAIJAN_AREA_KM2
+from nkmap.store import ADDABLE, Checked, check, preview, save
 from nkmap.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
 from nkmap.text import escape_markdown, markdown_link
 from nkmap.timeline import Change, Transfer, change_dates, mapped_on, state_at, transfers
+from nkmap.validate import MAX_FILE_BYTES
 
 st.set_page_config(page_title="nkmap: Nagorno-Karabakh 1923-2024", layout="wide")
 
 MAP_HEIGHT = 640
-TABS = ("Events so far", "Layers on the map and their sources", "All sources and attribution")
+TABS = (
+    "Events so far",
+    "Layers on the map and their sources",
+    "All sources and attribution",
+    "Add a layer",
+)
+SAVE_SWITCH = "NKMAP_ALLOW_SAVE"  # set to 1 to let the dashboard write into geodata/
 NO_COMPARISON = "none"  # a selectbox shows None as "nothing chosen", so it gets a name
 
 
@@ -50,35 +60,44 @@ class Loaded:
     version: str
 
 
-@st.cache_resource(show_spinner="Loading the atlas…")
-def load(root: str) -> Loaded:
-    atlas = load_atlas(root)
+def make_loaded(atlas: Atlas) -> Loaded:
     changes = change_dates(atlas)
     data = to_json(payload(atlas, changes))
     return Loaded(atlas, changes, {c.date: c.label for c in changes}, data, version(data))
 
 
+@st.cache_resource(show_spinner="Loading the atlas…")
+def load(root: str) -> Loaded:
+    return make_loaded(load_atlas(root))
+
+
 def loaded() -> Loaded:
-    """The atlas in $NKMAP_GEODATA or the repository's geodata/, loaded once per process."""
-    return load(str(default_geodata()))
+    """This session's atlas: the one in $NKMAP_GEODATA or the repository's geodata/ (loaded
+    once per process), plus a layer being previewed in this session."""
+    own: Loaded | None = st.session_state.get("session_atlas")
+    return own if own is not None else load(str(default_geodata()))
 
 
-@st.cache_resource(show_spinner=False)
-def _changed(root: str, first: dt.date, second: dt.date) -> list[Transfer]:
-    return transfers(load(root).atlas, first, second)
+@st.cache_resource(show_spinner=False, max_entries=1000)
+def _changed(key: str, first: dt.date, second: dt.date, _atlas: Atlas) -> list[Transfer]:
+    return transfers(_atlas, first, second)
 
 
 def changed_between(first: dt.date, second: dt.date) -> list[Transfer]:
-    return _changed(str(default_geodata()), first, second)
+    data = loaded()
+    return _changed(data.version, first, second, data.atlas)
 
 
-@st.cache_resource(show_spinner=False)
-def _changed_display(root: str, first: dt.date, second: dt.date) -> list[dict[str, Any]]:
-    return transfers_payload(_changed(root, first, second))
+@st.cache_resource(show_spinner=False, max_entries=1000)
+def _changed_display(
+    key: str, first: dt.date, second: dt.date, _atlas: Atlas
+) -> list[dict[str, Any]]:
+    return transfers_payload(_changed(key, first, second, _atlas))
 
 
 def changed_display(first: dt.date, second: dt.date) -> list[dict[str, Any]]:
-    return _changed_display(str(default_geodata()), first, second)
+    data = loaded()
+    return _changed_display(data.version, first, second, data.atlas)
 
 
 def view() -> View:
@@ -321,6 +340,103 @@ def sources_tab(data: Loaded) -> None:
     )
 
 
+def add_tab() -> None:
+    """Check an uploaded layer and preview it on the map; save it only where the operator
+    allows it."""
+    saving = os.environ.get(SAVE_SWITCH) == "1"
+    st.markdown(
+        "Upload a layer (GeoJSON, GeoPackage, zipped Shapefile or KML, up to "
+        f"{MAX_FILE_BYTES // 2**20} MB) with its dates and sources. It is checked and shown "
+        "on the map in your session only"
+        + (", and can then be saved to the atlas." if saving else "; saving is off on this server.")
+        + " The guide *Adding a layer* (docs/adding-a-layer.md) walks through an example."
+    )
+    with st.form("add_layer"):
+        upload = st.file_uploader(
+            "Layer file", type=["geojson", "json", "gpkg", "zip", "kml"], key="add_file"
+        )
+        left, right = st.columns(2)
+        meta: dict[str, Any] = {
+            "id": left.text_input(
+                "Id", placeholder="villages-2020", help="a-z, 0-9 and -", key="add_id"
+            ),
+            "title": right.text_input("Title", key="add_title"),
+            "kind": left.selectbox("Geometry", ["area", "line", "point"], key="add_kind"),
+            "shows": right.selectbox("Shows", ADDABLE, key="add_shows"),
+            "valid_from": left.text_input("Shown from", placeholder="YYYY-MM-DD", key="add_from"),
+            "valid_to": right.text_input(
+                "Shown until (first day not shown)", placeholder="open", key="add_to"
+            )
+            or None,
+            "description": st.text_input("Description", key="add_description") or None,
+            "method": st.text_input("Method", help="how the geometry was made", key="add_method"),
+            "uncertainty_km": left.number_input("Uncertainty (km)", 0.0, 500.0, 1.0, key="add_km"),
+            "approximate": right.checkbox("Approximate", value=True, key="add_approx"),
+        }
+        source = st.columns(3)
+        meta["sources"] = [
+            {
+                "title": source[0].text_input("Source title", key="add_source_title"),
+                "url": source[1].text_input(
+                    "Source address", placeholder="https://", key="add_source_url"
+                ),
+                "licence": source[2].text_input("Licence", key="add_licence"),
+            }
+        ]
+        submitted = st.form_submit_button("Check and preview", key="add_check")
+    if submitted:
+        preview_upload(upload, meta)
+    checked: Checked | None = st.session_state.get("preview")
+    if checked is None:
+        return
+    entry = checked.entry
+    st.success(
+        f"Previewing {escape_markdown(entry.title)} ({len(checked.features)} features) from "
+        f"{long_date(entry.valid_from or dt.date.min)}: not saved."
+    )
+    for note in checked.notes:
+        st.caption(escape_markdown(note))
+    keep, drop = st.columns(2)
+    if saving and keep.button("Save to the atlas", type="primary", key="add_save"):
+        base = load(str(default_geodata())).atlas
+        try:
+            path = save(base.root, checked)
+        except NkmapError as exc:
+            st.error(escape_markdown(str(exc)))
+        else:
+            load.clear()
+            st.session_state.pop("preview", None)
+            st.session_state.pop("session_atlas", None)
+            st.success(f"Saved to {escape_markdown(str(path))}.")
+    if drop.button("Remove the preview", key="add_drop"):
+        st.session_state.pop("preview", None)
+        st.session_state.pop("session_atlas", None)
+        st.rerun()
+
+
+def preview_upload(upload: Any, meta: dict[str, Any]) -> None:
+    if upload is None:
+        st.error("Choose a file to upload.")
+        return
+    base = load(str(default_geodata())).atlas
+    try:
+        candidate = read_candidate(upload.getvalue(), upload.name)
+        checked = check(base, candidate, meta)
+    except ValidationError as exc:
+        st.error(f"{len(exc.problems)} problem(s); nothing was added:")
+        st.markdown("\n".join(f"- {escape_markdown(str(p))}" for p in exc.problems))
+        return
+    except NkmapError as exc:
+        st.error(f"Nothing was added: {escape_markdown(str(exc))}")
+        return
+    st.session_state["preview"] = checked
+    st.session_state["session_atlas"] = make_loaded(preview(base, checked))
+    if checked.entry.valid_from is not None:
+        set_view(replace(view(), date=checked.entry.valid_from))
+        st.session_state["jump"] = st.session_state.get("jump", 0) + 1
+    st.rerun()
+
+
 def main() -> None:
     try:
         data = loaded()
@@ -367,7 +483,7 @@ def main() -> None:
         if current.compare is not None:
             compare_panel(data, current.date, current.compare)
     # Only the open tab is drawn, so a step sends only what the reader is looking at.
-    events, layers, sources = st.tabs(list(TABS), key="panel", on_change="rerun")
+    events, layers, sources, add = st.tabs(list(TABS), key="panel", on_change="rerun")
     if events.open:
         with events:
             events_tab(data, current.date)
@@ -377,6 +493,9 @@ def main() -> None:
     if sources.open:
         with sources:
             sources_tab(data)
+    if add.open:
+        with add:
+            add_tab()
     wanted = view_params(current)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

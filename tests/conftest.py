@@ -103,3 +103,11 @@ def hostile_geodata(tmp_path: Path) -> Path:
     catalog["layers"].append(layer)
     (root / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def geodata_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped geodata/, to write into."""
+    root = tmp_path / "geodata-copy"
+    shutil.copytree(load_atlas().root, root)
+    return root

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import HOSTILE, HOSTILE_TITLE
-from nkmap.catalog import Atlas
+from nkmap.catalog import Atlas, load_atlas
 from nkmap.dashboard import figures
 from nkmap.timeline import change_dates, transfers
 
@@ -182,3 +182,87 @@ def test_export_makes_the_current_map_for_download(fmt: str, start_bytes: bytes)
     # Another date: the file no longer matches the map, so it is not offered.
     at.sidebar.selectbox(key="goto").set_value(dt.date(1994, 5, 12)).run()
     assert not at.get("download_button")
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+
+
+def fill_add_form(at: AppTest, data: bytes, name: str, **fields: str) -> AppTest:
+    meta = json.loads((EXAMPLES / "oblast-centre.meta.json").read_text())
+    values = {
+        "add_id": meta["id"],
+        "add_title": meta["title"],
+        "add_from": meta["valid_from"],
+        "add_to": meta["valid_to"],
+        "add_method": meta["method"],
+        "add_source_title": meta["sources"][0]["title"],
+        "add_source_url": meta["sources"][0]["url"],
+        "add_licence": meta["sources"][0]["licence"],
+        **fields,
+    }
+    at.file_uploader(key="add_file").set_value((name, data, "application/geo+json"))
+    for key, value in values.items():
+        at.text_input(key=key).input(value)
+    at.selectbox(key="add_kind").set_value("point")
+    at.button(key="add_check").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_add_tab() -> AppTest:
+    at = start()
+    at.session_state["panel"] = "Add a layer"
+    at.run()
+    return at
+
+
+def test_upload_form_previews_a_good_layer_in_the_session_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NKMAP_ALLOW_SAVE", raising=False)
+    at = open_add_tab()
+    before = map_args(at)["version"]
+    fill_add_form(at, (EXAMPLES / "oblast-centre.geojson").read_bytes(), "oblast-centre.geojson")
+    assert next(s.value for s in at.success).startswith("Previewing Centre of the autonomous")
+    args = map_args(at)
+    assert args["version"] != before and args["data"]  # the map gets the previewed atlas
+    titles = [layer["title"] for layer in json.loads(args["data"])["layers"]]
+    assert "Centre of the autonomous oblast" in titles
+    assert args["jump"]["date"] == "1923-07-07"  # the map moves to the layer's first date
+    assert not [b for b in at.button if b.key == "add_save"]  # saving is off
+    # Another session does not see it.
+    assert open_add_tab().session_state["sent"] == before
+
+
+def test_upload_form_refuses_a_bad_layer_with_every_problem() -> None:
+    at = open_add_tab()
+    bad = (
+        b'{"type": "FeatureCollection", "crs": {}, "features": [{"type": "Feature", '
+        b'"properties": {}, "geometry": {"type": "Point", "coordinates": [39.8, 46.75]}}]}'
+    )
+    fill_add_form(at, bad, "bad.geojson", add_id="Bad Id", add_source_url="ftp://x")
+    errors = [e.value for e in at.error]
+    assert errors == ["4 problem(s); nothing was added:"]
+    listed = at.markdown[-1].value.replace("\\", "")  # shown escaped; compare the text
+    for part in (
+        "id: found 'Bad Id'",
+        "sources[0].url: found 'ftp://x'",
+        "crs: found",
+        "lon and lat look swapped",
+    ):
+        assert part in listed, listed
+    assert "preview" not in at.session_state
+
+
+def test_upload_form_saves_where_the_operator_allows_it(
+    geodata_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NKMAP_GEODATA", str(geodata_copy))
+    monkeypatch.setenv("NKMAP_ALLOW_SAVE", "1")
+    at = open_add_tab()
+    fill_add_form(at, (EXAMPLES / "oblast-centre.geojson").read_bytes(), "any-name.geojson")
+    at.button(key="add_save").click().run()
+    assert not at.exception
+    assert (geodata_copy / "layers" / "oblast-centre.geojson").exists()
+    assert any("Saved to" in s.value for s in at.success)
+    assert load_atlas(geodata_copy).entry("oblast-centre").valid_from == dt.date(1923, 7, 7)

@@ -10,6 +10,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from nkmap.dates import BEGINNING, END_OF_TIME, parse_date
 from nkmap.errors import CatalogError, DateError, LayerFileError, Problem, ValidationError
@@ -196,28 +197,51 @@ def load_atlas(root: Path | str | None = None) -> Atlas:
         good, found = check_collection(collection, f"layer {entry.id!r}", entry.kind, entry.shows)
         problems.extend(found)
         entries.append(entry)
-        start = entry.valid_from or BEGINNING
-        end = entry.valid_to or END_OF_TIME
-        for j, (props, geom) in enumerate(good):
-            rows.append(
-                {
-                    "layer": entry.id,
-                    "index": j,
-                    "kind": entry.kind,
-                    "shows": entry.shows,
-                    "controller": props.get("controller"),
-                    "valid_from": max(start, _resolve(props.get("valid_from"), start)),
-                    "valid_to": min(end, _resolve(props.get("valid_to"), end)),
-                    "properties": props,
-                    "geometry": geom,
-                }
-            )
+        rows.extend(_rows(entry, good))
     if problems:
         raise ValidationError(str(path), problems)
+    return Atlas(root, entries, _frame(rows))
+
+
+def _rows(
+    entry: LayerEntry, good: list[tuple[dict[str, Any], BaseGeometry]]
+) -> list[dict[str, Any]]:
+    start = entry.valid_from or BEGINNING
+    end = entry.valid_to or END_OF_TIME
+    return [
+        {
+            "layer": entry.id,
+            "index": j,
+            "kind": entry.kind,
+            "shows": entry.shows,
+            "controller": props.get("controller"),
+            "valid_from": max(start, _resolve(props.get("valid_from"), start)),
+            "valid_to": min(end, _resolve(props.get("valid_to"), end)),
+            "properties": props,
+            "geometry": geom,
+        }
+        for j, (props, geom) in enumerate(good)
+    ]
+
+
+def _frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs="EPSG:4326")
     # Measured once here, so that stepping through dates only sums.
     frame["area_km2"] = [
         area_km2(g) if kind == "area" else 0.0
         for kind, g in zip(frame["kind"], frame.geometry, strict=True)
     ]
-    return Atlas(root, entries, frame)
+    return frame
+
+
+def with_layer(
+    atlas: Atlas, entry: LayerEntry, good: list[tuple[dict[str, Any], BaseGeometry]]
+) -> Atlas:
+    """A new atlas with ``entry`` added (or replacing the layer of the same id), in memory."""
+    entries = [e for e in atlas.entries if e.id != entry.id] + [entry]
+    kept = atlas.features[atlas.features["layer"] != entry.id]
+    added = _frame(_rows(entry, good))
+    frame = gpd.GeoDataFrame(
+        pd.concat([kept, added], ignore_index=True), geometry="geometry", crs="EPSG:4326"
+    )
+    return Atlas(atlas.root, entries, frame)

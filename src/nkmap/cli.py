@@ -12,14 +12,19 @@ from typing import Any
 
 from nkmap.catalog import Atlas, load_atlas
 from nkmap.dates import END_OF_TIME, parse_date
-from nkmap.errors import NkmapError, ValidationError
+from nkmap.errors import LayerFileError, NkmapError, ValidationError
 from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot, write_atomic
 from nkmap.geometry import REGION_BBOX
+from nkmap.readers import FORMATS as READABLE
+from nkmap.readers import read_candidate
 from nkmap.render import Layout
 from nkmap.stats import areas_by_controller, overlaps, share_text, where
+from nkmap.store import ADDABLE, META_FIELDS, check, save
 from nkmap.style import NAME_FORMS
 from nkmap.timeline import change_dates, state_at
-from nkmap.validate import check_collection, read_json
+from nkmap.validate import MAX_FILE_BYTES, check_collection, read_json
+
+CANDIDATE_SUFFIXES = tuple(ext for exts in READABLE.values() for ext in exts)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,9 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--geodata", type=Path, help="the geodata folder (default: the repository's)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("layers", help="list the catalog")
-    v = sub.add_parser("validate", help="check the catalog, or a candidate GeoJSON layer")
-    v.add_argument("path", nargs="?", type=Path, help="catalog folder or .geojson file")
-    v.add_argument("--kind", choices=["area", "line", "point"], help="the layer's geometry kind")
+    v = sub.add_parser(
+        "validate", help="check the catalog, or a candidate layer (all checks, nothing written)"
+    )
+    v.add_argument("path", nargs="?", type=Path, help="geodata folder, or a layer file")
+    _meta_options(v)
+    ad = sub.add_parser("add", help="check a layer file and add it to the atlas")
+    ad.add_argument("path", type=Path, help=".geojson, .gpkg, zipped Shapefile (.zip) or .kml")
+    _meta_options(ad)
+    ad.add_argument("--replace", action="store_true", help="replace the layer with this id")
     s = sub.add_parser("snapshot", help="write the state on a date as one GeoJSON file")
     s.add_argument("--date", type=_date, required=True)
     s.add_argument("-o", "--output", type=Path, required=True)
@@ -65,6 +76,89 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--date", type=_date, required=True)
     st.add_argument("--json", action="store_true", help="print a JSON object")
     return p
+
+
+def _meta_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--meta", type=Path, help="a JSON file with the metadata below (sidecar)")
+    p.add_argument("--id", help="the layer's id: lower-case letters, digits and '-'")
+    p.add_argument("--title")
+    p.add_argument("--kind", choices=["area", "line", "point"], help="the layer's geometry kind")
+    p.add_argument("--shows", choices=ADDABLE, help="what it shows (default: other)")
+    p.add_argument("--description")
+    p.add_argument("--valid-from", help="first day shown, YYYY-MM-DD")
+    p.add_argument("--valid-to", help="first day no longer shown, YYYY-MM-DD (default: open)")
+    p.add_argument("--source-title")
+    p.add_argument("--source-url")
+    p.add_argument("--licence", help="the source's licence")
+    p.add_argument("--method", help="how the geometry was made")
+    p.add_argument("--uncertainty-km", type=float)
+    p.add_argument("--exact", action="store_true", help="the layer is not approximate")
+    p.add_argument("--note", action="append", help="a note (repeat for more)")
+    p.add_argument("--crs", help="the file's CRS when it lacks one or states it wrongly")
+
+
+def _meta(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The metadata from a sidecar file and the options (options win); None if none given."""
+    meta: dict[str, Any] = {}
+    if args.meta is not None:
+        doc = read_json(args.meta)
+        if not isinstance(doc, dict):
+            raise NkmapError(f"{args.meta}: expected a JSON object of layer metadata")
+        meta.update(doc)
+    for key in META_FIELDS:  # those with an option of the same name
+        value = getattr(args, key, None)
+        if value is not None:
+            meta[key] = value
+    if args.exact:
+        meta["approximate"] = False
+    if args.note:
+        meta["notes"] = [*meta.get("notes", []), *args.note]
+    if args.source_title or args.source_url or args.licence:
+        meta["sources"] = [
+            {"title": args.source_title, "url": args.source_url, "licence": args.licence}
+        ]
+    return meta or None
+
+
+def read_file(path: Path) -> bytes:
+    """A candidate file's bytes, refusing one over the size limit before reading it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LayerFileError(
+                f"{path}: file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise LayerFileError(f"{path}: cannot read the file ({exc.strerror})") from None
+
+
+def cmd_add(args: argparse.Namespace, validate_only: bool) -> int:
+    candidate = read_candidate(read_file(args.path), args.path.name, args.crs)
+    meta = _meta(args)
+    if meta is None or set(meta) <= {"kind"}:  # the file alone
+        _, problems = check_collection(candidate.doc, candidate.name, args.kind)
+        if problems:
+            raise ValidationError(candidate.name, problems)
+        for note in candidate.notes:
+            print(f"note: {note}")
+        print(f"{args.path}: OK ({len(candidate.doc['features'])} features, {candidate.fmt})")
+        return 0
+    atlas = load_atlas(args.geodata)
+    checked = check(atlas, candidate, meta, replace=getattr(args, "replace", False))
+    for note in checked.notes:
+        print(f"note: {note}")
+    if validate_only:
+        print(f"{args.path}: OK as layer {checked.entry.id!r} ({len(checked.features)} features)")
+        return 0
+    path = save(atlas.root, checked, replace=args.replace)
+    entry = checked.entry
+    until = entry.valid_to.isoformat() if entry.valid_to else "open"
+    print(
+        f"added {entry.id!r}: {len(checked.features)} features, shown {entry.valid_from} .. "
+        f"{until}, written to {path}"
+    )
+    return 0
 
 
 def _layout_options(p: argparse.ArgumentParser, default: Layout) -> None:
@@ -102,15 +196,11 @@ def cmd_layers(atlas: Atlas) -> None:
         print(f"{e.id:34} {e.kind:5} {span:24} {e.title}{flag}")
 
 
-def cmd_validate(path: Path | None, kind: str | None, geodata: Path | None) -> int:
-    if path is not None and path.suffix.lower() in (".geojson", ".json"):
-        doc = read_json(path)
-        _, problems = check_collection(doc, str(path), kind)
-        if problems:
-            raise ValidationError(str(path), problems)
-        print(f"{path}: OK")
-        return 0
-    root = path if path is not None else geodata
+def cmd_validate(args: argparse.Namespace) -> int:
+    path = args.path
+    if path is not None and not path.is_dir() and path.suffix.lower() in CANDIDATE_SUFFIXES:
+        return cmd_add(args, validate_only=True)
+    root = path if path is not None else args.geodata
     atlas = load_atlas(root)
     found = overlaps(atlas)
     if found:
@@ -126,7 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":
-            return cmd_validate(args.path, args.kind, args.geodata)
+            return cmd_validate(args)
+        if args.command == "add":
+            return cmd_add(args, validate_only=False)
         atlas = load_atlas(args.geodata)
         if args.command == "layers":
             cmd_layers(atlas)

@@ -102,7 +102,12 @@ def check_geometry(
     gtype = geom["type"]
     if kind is not None and gtype not in KINDS[kind]:
         problems.append(
-            Problem(where, "geometry.type", gtype, f"{' or '.join(KINDS[kind])} for a {kind} layer")
+            Problem(
+                where,
+                "geometry.type",
+                gtype,
+                f"{' or '.join(KINDS[kind])} for {'an' if kind == 'area' else 'a'} {kind} layer",
+            )
         )
     try:
         positions = list(_finite_pairs(geom.get("coordinates"), DEPTH[gtype]))
@@ -154,6 +159,14 @@ def check_geometry(
             )
         )
         return None, problems
+    ring_problem = _check_rings(geom)
+    if ring_problem:
+        return None, [
+            *problems,
+            Problem(
+                where, "geometry.coordinates", ring_problem, "closed rings of at least 4 positions"
+            ),
+        ]
     try:
         shp = shape(geom)
     except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
@@ -164,6 +177,24 @@ def check_geometry(
     elif shp.is_empty:
         problems.append(Problem(where, "geometry", "empty", "a non-empty geometry"))
     return shp, problems
+
+
+def _check_rings(geom: dict[str, Any]) -> str | None:
+    """Shapely closes open rings without a word, so a polygon's rings are checked here."""
+    if geom["type"] == "Polygon":
+        polygons = [geom["coordinates"]]
+    elif geom["type"] == "MultiPolygon":
+        polygons = geom["coordinates"]
+    else:
+        return None
+    for p, rings in enumerate(polygons):
+        for r, ring in enumerate(rings):
+            name = f"ring {r}" + (f" of polygon {p}" if geom["type"] == "MultiPolygon" else "")
+            if len(ring) < 4:
+                return f"{name} has {len(ring)} positions"
+            if ring[0][:2] != ring[-1][:2]:
+                return f"{name} is not closed (first {ring[0][:2]}, last {ring[-1][:2]})"
+    return None
 
 
 def check_feature_dates(props: dict[str, Any], where: str) -> list[Problem]:

@@ -32,7 +32,7 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
-from shapely.geometry import LineString, MultiLineString, Point, Polygon, box, mapping
+from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
@@ -50,6 +50,7 @@ from nkmap.build.construct import (
 from nkmap.build.events import EVENTS
 from nkmap.build.places import DISAGREEMENT_KM, PLACES, SHUSHA_JUNCTION, Place
 from nkmap.build.sources import CITED, GEONAMES, NATURAL_EARTH
+from nkmap.geojson import collection_text, feature
 from nkmap.geometry import REGION_BBOX, to_lonlat, to_metres
 
 GRID = 1e-5  # output coordinates are snapped to this grid (about 1 m)
@@ -694,31 +695,10 @@ def _overlay_union(geoms: Iterable[BaseGeometry]) -> BaseGeometry:
     return shapely.union_all(items, grid_size=GRID)
 
 
-def _round(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return round(obj, 5)
-    if isinstance(obj, list | tuple):
-        return [_round(x) for x in obj]
-    return obj
-
-
-def feature(geom: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:
-    g = mapping(geom)
-    return {
-        "type": "Feature",
-        "properties": properties,
-        "geometry": {"type": g["type"], "coordinates": _round(g["coordinates"])},
-    }
-
-
 def write_collection(path: Path, features: Sequence[dict[str, Any]]) -> None:
     """Write RFC 7946 GeoJSON with one feature per line, so diffs stay reviewable."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [json.dumps(f, ensure_ascii=False, sort_keys=True) for f in features]
-    body = ",\n".join(lines)
-    path.write_text(
-        '{"type": "FeatureCollection", "features": [\n' + body + "\n]}\n", encoding="utf-8"
-    )
+    path.write_text(collection_text(features), encoding="utf-8")
 
 
 @dataclass

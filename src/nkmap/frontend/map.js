@@ -279,7 +279,8 @@
         pane: pane,
         renderer: S.renderers[pane],
         pointToLayer: function (feat, latlng) {
-          return L.circleMarker(latlng, { pane: pane, renderer: S.renderers[pane], radius: 4 });
+          return L.circleMarker(latlng, Object.assign({ pane: pane, renderer: S.renderers[pane] },
+            styleFor(f, layer), { radius: 5, fillOpacity: 0.9, weight: 1.5 }));
         },
       }, styleFor(f, layer)));
       obj.bindTooltip(function () { return tooltipFor(item); }, { sticky: true });

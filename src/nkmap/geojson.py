@@ -1,0 +1,35 @@
+"""Writing layers as the atlas stores them: RFC 7946 GeoJSON, coordinates rounded to about a
+metre, one feature per line so that diffs stay reviewable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+DECIMALS = 5
+
+
+def _round(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return round(obj, DECIMALS)
+    if isinstance(obj, list | tuple):
+        return [_round(x) for x in obj]
+    return obj
+
+
+def feature(geom: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:
+    g = mapping(geom)
+    return {
+        "type": "Feature",
+        "properties": properties,
+        "geometry": {"type": g["type"], "coordinates": _round(g["coordinates"])},
+    }
+
+
+def collection_text(features: Sequence[dict[str, Any]]) -> str:
+    lines = [json.dumps(f, ensure_ascii=False, sort_keys=True) for f in features]
+    return '{"type": "FeatureCollection", "features": [\n' + ",\n".join(lines) + "\n]}\n"

@@ -1,0 +1,323 @@
+"""Adding a layer: a good add reaches the catalog, the timeline and `nkmap validate`; every
+refused add names the problem and leaves geodata/ exactly as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import square
+from nkmap import validate
+from nkmap.catalog import load_atlas
+from nkmap.cli import main
+from nkmap.errors import ValidationError
+from nkmap.readers import Candidate
+from nkmap.store import check
+from nkmap.timeline import change_dates, state_at
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "docs" / "examples" / "oblast-centre.geojson"
+EXAMPLE_META = ROOT / "docs" / "examples" / "oblast-centre.meta.json"
+
+
+@pytest.fixture
+def geodata(tmp_path: Path) -> Path:
+    root = tmp_path / "geodata"
+    shutil.copytree(ROOT / "geodata", root)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() or p.is_symlink()
+    }
+
+
+def layer_file(tmp_path: Path, *features: dict[str, Any], **extra: Any) -> Path:
+    path = tmp_path / "candidate.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": list(features), **extra}))
+    return path
+
+
+SQUARE = square(46.60, 39.70, 0.05)
+
+
+def area(geometry: dict[str, Any] | None = SQUARE, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+META = [
+    "--id",
+    "field-sites",
+    "--title",
+    "Field sites",
+    "--kind",
+    "area",
+    "--valid-from",
+    "2021-03-01",
+    "--valid-to",
+    "2022-01-01",
+    "--source-title",
+    "An NGO's site list",
+    "--source-url",
+    "https://example.org/sites",
+    "--licence",
+    "CC BY 4.0",
+    "--method",
+    "Surveyed on the ground.",
+    "--uncertainty-km",
+    "0.5",
+]
+
+
+def add(geodata: Path, path: Path, *args: str) -> int:
+    return main(["--geodata", str(geodata), "add", str(path), *args])
+
+
+def test_the_guides_example_is_added_and_shown_at_its_dates(
+    geodata: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert add(geodata, EXAMPLE, "--meta", str(EXAMPLE_META)) == 0
+    assert "added 'oblast-centre': 1 features, shown 1923-07-07 .. 1991-11-26" in (
+        capsys.readouterr().out
+    )
+    assert main(["validate", str(geodata)]) == 0
+    atlas = load_atlas(geodata)
+    assert "oblast-centre" in state_at(atlas, dt.date(1950, 1, 1)).layers
+    assert "oblast-centre" not in state_at(atlas, dt.date(1992, 1, 1)).layers
+    written = json.loads((geodata / "layers" / "oblast-centre.geojson").read_text())
+    assert "crs" not in written and written["features"][0]["geometry"]["type"] == "Point"
+    assert main(["--geodata", str(geodata), "layers"]) == 0
+    assert "oblast-centre" in capsys.readouterr().out
+
+
+def test_options_override_the_sidecar_and_replace_needs_asking(geodata: Path) -> None:
+    assert add(geodata, EXAMPLE, "--meta", str(EXAMPLE_META)) == 0
+    before = snapshot(geodata)
+    assert add(geodata, EXAMPLE, "--meta", str(EXAMPLE_META), "--title", "Renamed") == 1
+    assert snapshot(geodata) == before
+    assert (
+        add(geodata, EXAMPLE, "--meta", str(EXAMPLE_META), "--title", "Renamed", "--replace") == 0
+    )
+    atlas = load_atlas(geodata)
+    assert atlas.entry("oblast-centre").title == "Renamed"
+    assert [e.id for e in atlas.entries].count("oblast-centre") == 1
+
+
+def test_a_new_dated_area_changes_the_timeline(geodata: Path) -> None:
+    path = layer_file(geodata.parent, area(name="Site"))
+    assert add(geodata, path, *META) == 0
+    dates = [c.date for c in change_dates(load_atlas(geodata))]
+    assert dt.date(2021, 3, 1) in dates and dt.date(2022, 1, 1) in dates
+
+
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [[[46.6, 39.7], [46.7, 39.8], [46.7, 39.7], [46.6, 39.8], [46.6, 39.7]]],
+}
+UNCLOSED = {
+    "type": "Polygon",
+    "coordinates": [[[46.6, 39.7], [46.7, 39.7], [46.7, 39.8], [46.6, 39.8]]],
+}
+SHORT_RING = {"type": "Polygon", "coordinates": [[[46.6, 39.7], [46.7, 39.7], [46.6, 39.7]]]}
+HOLE_OUTSIDE = {
+    "type": "Polygon",
+    "coordinates": [
+        square(46.6, 39.7, 0.05)["coordinates"][0],
+        square(46.8, 39.9, 0.02)["coordinates"][0],
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("features", "extra", "options", "message"),
+    [
+        ([area()], {}, ["--id", "../escape"], "id: found '../escape'; accepted: 1-63 lower-case"),
+        ([area()], {}, ["--id", "Field-Sites"], "id: found 'Field-Sites'"),
+        ([area()], {}, ["--id", "x" * 64], "accepted: 1-63 lower-case"),
+        ([area()], {}, ["--id", "nkao"], "id: found 'nkao' already exists; accepted: a new id"),
+        (
+            [area()],
+            {"crs": {"type": "name"}},
+            [],
+            'crs: found {"type": "name"}; accepted: no \'crs\'',
+        ),
+        ([area(square(4_660_000, 3_970_000, 5000))], {}, [], "metres given as degrees?"),
+        ([area(square(39.7, 46.6, 0.05))], {}, [], "(lon and lat look swapped)"),
+        ([area(None)], {}, [], "feature 0: geometry: found null"),
+        ([area(BOWTIE)], {}, [], "geometry: found invalid (Self-intersection"),
+        ([area(UNCLOSED)], {}, [], "ring 0 is not closed"),
+        ([area(SHORT_RING)], {}, [], "ring 0 has 3 positions"),
+        ([area(HOLE_OUTSIDE)], {}, [], "geometry: found invalid (Hole lies outside shell"),
+        (
+            [area({"type": "Point", "coordinates": [46.7, 39.8]})],
+            {},
+            [],
+            "geometry.type: found Point; accepted: Polygon or MultiPolygon for an area layer",
+        ),
+        ([], {}, [], "features: found list; accepted: at least one feature"),
+        ([area()], {}, ["--valid-from", "2021-02-30"], "valid_from: found '2021-02-30'"),
+        (
+            [area()],
+            {},
+            ["--valid-to", "2020-01-01"],
+            "valid_to: found 2020-01-01; accepted: a date after 2021-03-01",
+        ),
+        ([area()], {}, ["--licence", ""], "sources[0]: found"),
+        (
+            [area()],
+            {},
+            ["--source-url", "javascript:alert(1)"],
+            "sources[0].url: found 'javascript:alert(1)'",
+        ),
+        ([area()], {}, ["--uncertainty-km", "-2"], "uncertainty_km: found -2.0"),
+        ([area()], {}, ["--shows", "control"], "properties.controller: found None"),
+        (
+            [area(controller="armenian")],
+            {},
+            ["--shows", "control"],
+            "overlaps control already mapped on 2021-03-01",
+        ),
+    ],
+)
+def test_refused_adds_name_the_problem_and_change_nothing(
+    geodata: Path,
+    capsys: pytest.CaptureFixture[str],
+    features: list[dict[str, Any]],
+    extra: dict[str, Any],
+    options: list[str],
+    message: str,
+) -> None:
+    path = layer_file(geodata.parent, *features, **extra)
+    before = snapshot(geodata)
+    assert add(geodata, path, *META, *options) == 1
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert err.startswith("nkmap: error: candidate.geojson:")
+    assert snapshot(geodata) == before
+
+
+def test_nan_in_a_file_is_refused(geodata: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = geodata.parent / "nan.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {}, "geometry": {"type": "Point", "coordinates": [NaN, 39]}}]}'
+    )
+    before = snapshot(geodata)
+    assert add(geodata, path, *META, "--kind", "point") == 1
+    assert "NaN is not allowed in JSON" in capsys.readouterr().err
+    assert snapshot(geodata) == before
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "message"),
+    [
+        ("MAX_FEATURES", 2, "features: found 3; accepted: at most 2"),
+        ("MAX_VERTICES", 10, "features: found 15 vertices; accepted: at most 10"),
+    ],
+)
+def test_count_limits_carry_the_limit(
+    geodata: Path, monkeypatch: pytest.MonkeyPatch, limit: str, value: int, message: str
+) -> None:
+    atlas = load_atlas(geodata)  # loaded under the real limits
+    monkeypatch.setattr(validate, limit, value)
+    doc = {"type": "FeatureCollection", "features": [area(), area(), area()]}
+    candidate = Candidate("candidate.geojson", "geojson", doc)
+    meta = {
+        "id": "sites",
+        "title": "Sites",
+        "kind": "area",
+        "valid_from": "2021-03-01",
+        "sources": [{"title": "t", "url": "https://e.org/", "licence": "CC0"}],
+        "method": "m",
+        "uncertainty_km": 1,
+    }
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        check(atlas, candidate, meta)
+
+
+def test_a_planted_symlink_is_not_followed(
+    geodata: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "outside.txt"
+    target.write_text("keep me")
+    (geodata / "layers" / "field-sites.geojson").symlink_to(target)
+    assert add(geodata, layer_file(geodata.parent, area()), *META) == 1
+    assert "field-sites.geojson is a symbolic link: refusing to follow" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+
+
+def test_validate_checks_a_candidate_with_its_metadata_without_writing(
+    geodata: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(geodata)
+    path = layer_file(geodata.parent, area())
+    assert main(["--geodata", str(geodata), "validate", str(path), *META]) == 0
+    assert "OK as layer 'field-sites'" in capsys.readouterr().out
+    assert main(["--geodata", str(geodata), "validate", str(path), *META, "--id", "nkao"]) == 1
+    assert snapshot(geodata) == before
+
+
+def test_concurrent_adds_all_land_in_a_valid_catalog(geodata: Path) -> None:
+    path = layer_file(geodata.parent, area())
+    base = [sys.executable, "-m", "nkmap.cli", "--geodata", str(geodata), "add", str(path)]
+    procs = [
+        subprocess.Popen(
+            [*base, *META, "--id", f"site-{i}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for i in range(6)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    atlas = load_atlas(geodata)
+    assert {f"site-{i}" for i in range(6)} <= {e.id for e in atlas.entries}
+    assert not list(geodata.rglob("*.tmp"))
+
+
+def test_streamlits_upload_limit_matches_the_layer_size_limit() -> None:
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 2**20 == validate.MAX_FILE_BYTES
+
+
+def guide_commands() -> list[list[str]]:
+    """The `nkmap` commands of docs/adding-a-layer.md, continuation lines joined."""
+    text = (ROOT / "docs" / "adding-a-layer.md").read_text().replace("\\\n", " ")
+    commands = []
+    for line in text.splitlines():
+        line = line.strip().split(" | ")[0]
+        if line.startswith(".venv/bin/nkmap"):
+            commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_the_guide_works_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    commands = guide_commands()
+    adds = [c for c in commands if "add" in c]
+    assert len(adds) == 2  # with options, and with the sidecar file
+    for variant in adds:
+        copy = tmp_path / variant[-1].replace("/", "_")
+        shutil.copytree(ROOT / "geodata", copy)
+        for command in commands:
+            if command in adds and command is not variant:
+                continue
+            args = [str(copy) if a == "/tmp/my-geodata" else a for a in command]
+            if "export" in args:
+                args[args.index("-o") + 1] = str(tmp_path / "m.png")
+            assert main(args) == 0, args
+        assert "oblast-centre" in capsys.readouterr().out
+        atlas = load_atlas(copy)
+        assert "oblast-centre" in state_at(atlas, dt.date(1923, 7, 7)).layers
