@@ -14,20 +14,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import geopandas as gpd
 import matplotlib
+import numpy as np
 import shapely
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.path import Path
 from matplotlib.typing import LineStyleType, RcKeyType
 from shapely.geometry.base import BaseGeometry
 
@@ -93,70 +95,74 @@ def draw_map(
     drawn: set[str] = set()
     f = state.features
     ax.set_facecolor(SEA)
-    for shows, face, edge, width in (
-        ("countries", LAND, "#8a8a8a", 0.5),
-        ("rayons", "none", "#b9b2a5", 0.35),
-    ):
-        layer = f[f["shows"] == shows]
-        if len(layer):
-            layer.plot(ax=ax, aspect=None, facecolor=face, edgecolor=edge, linewidth=width)
+    _fill(
+        ax,
+        f[f["shows"] == "countries"].geometry,
+        facecolor=LAND,
+        edgecolor="#8a8a8a",
+        linewidth=0.5,
+    )
+    _lines(ax, f[f["shows"] == "rayons"].geometry, color="#b9b2a5", linewidth=0.35)
     control = state.control
     for controller, colour in COLOURS.items():
-        part = control[control["controller"] == controller]
+        part = control[control["controller"] == controller].geometry
         if not len(part):
             continue
         drawn.add(f"control:{controller}")
         if controller in HATCHES:
-            part.plot(ax=ax, aspect=None, facecolor=colour, edgecolor="#8c510a", linewidth=0.5)
-            part.plot(
-                ax=ax,
-                aspect=None,
-                facecolor="none",
+            _fill(
+                ax,
+                part,
+                facecolor=colour,
                 edgecolor="#8c510a",
-                linewidth=0,
+                linewidth=0.5,
                 hatch=HATCHES[controller],
             )
         else:
-            part.plot(
-                ax=ax,
-                aspect=None,
-                facecolor=colour,
-                edgecolor="white",
-                linewidth=0.4,
-                alpha=FILL_ALPHA,
-            )
-    unmapped = f[f["shows"] == "unmapped"]
+            _fill(ax, part, facecolor=colour, edgecolor="white", linewidth=0.4, alpha=FILL_ALPHA)
+    unmapped = f[f["shows"] == "unmapped"].geometry
     if len(unmapped):
         drawn.add("unmapped")
-        unmapped.plot(
-            ax=ax,
-            aspect=None,
+        _fill(
+            ax,
+            unmapped,
             facecolor="none",
             edgecolor="#555555",
-            hatch=HATCHES["unmapped"],
             linewidth=0.4,
+            hatch=HATCHES["unmapped"],
         )
     for kind in ("peacekeeping", "line_of_contact"):
-        lines = f[f["shows"] == kind]
+        lines = f[f["shows"] == kind].geometry
         if len(lines):
             drawn.add(kind)
             colour, width, style = _dashes(kind)
-            if lines.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-                lines = lines.boundary
-            lines.plot(ax=ax, aspect=None, color=colour, linewidth=width, linestyle=style)
-    oblast = atlas.features[atlas.features["shows"] == "oblast"]
+            _lines(ax, lines, color=colour, linewidth=width, linestyle=style)
+    oblast = atlas.features[atlas.features["shows"] == "oblast"].geometry
     if len(oblast):
         drawn.add("oblast")
         colour, width, style = _dashes("oblast")
-        oblast.boundary.plot(ax=ax, aspect=None, color=colour, linewidth=width, linestyle=style)
-    other = f[f["shows"] == "other"]
-    if len(other):
-        other.plot(
-            ax=ax, aspect=None, facecolor="#999999", edgecolor="#333333", alpha=0.5, linewidth=0.8
+        _lines(ax, oblast, color=colour, linewidth=width, linestyle=style)
+    other = f[(f["shows"] == "other") & (f["kind"] != "point")].geometry
+    _fill(ax, other, facecolor="#999999", edgecolor="#333333", alpha=0.5, linewidth=0.8)
+    points = f[(f["shows"] == "other") & (f["kind"] == "point")].geometry
+    if len(points):
+        xy = [(p.x, p.y) for g in points for p in shapely.get_parts(g)]
+        ax.scatter(
+            [x for x, _ in xy],
+            [y for _, y in xy],
+            s=25,
+            facecolor="#999999",
+            edgecolor="#333333",
+            zorder=5,
         )
     for t in changed:
         drawn.add("changed")
-        _plot_geometry(ax, t.geometry)
+        polygons = [p for p in shapely.get_parts(t.geometry) if p.geom_type == "Polygon"]
+        colour, width, style = _dashes("changed")
+        _fill(
+            ax, polygons, facecolor="none", edgecolor=colour, linewidth=0, hatch=HATCHES["changed"]
+        )
+        _lines(ax, polygons, color=colour, linewidth=width, linestyle=style)
     events = f[(f["shows"] == "events") & (f["valid_from"] > (previous or dt.date.min))]
     if len(events):
         drawn.add("events")
@@ -199,21 +205,36 @@ def _cos(lat: float) -> float:
     return math.cos(math.radians(lat))
 
 
-def _plot_geometry(ax: Axes, geom: BaseGeometry) -> None:
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    if not parts:
-        return
-    series = gpd.GeoSeries(parts, crs="EPSG:4326")
-    colour, width, style = _dashes("changed")
-    series.plot(
-        ax=ax,
-        aspect=None,
-        facecolor="none",
-        edgecolor=colour,
-        hatch=HATCHES["changed"],
-        linewidth=0,
-    )
-    series.boundary.plot(ax=ax, aspect=None, color=colour, linewidth=width, linestyle=style)
+def _path(geom: BaseGeometry) -> Path:
+    """A matplotlib path of a polygon's rings (holes included)."""
+    vertices, codes = [], []
+    for polygon in shapely.get_parts(geom):
+        for ring in (polygon.exterior, *polygon.interiors):
+            xy = np.asarray(ring.coords)
+            vertices.append(xy)
+            codes.append([Path.MOVETO] + [Path.LINETO] * (len(xy) - 2) + [Path.CLOSEPOLY])
+    return Path(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _fill(ax: Axes, geoms: Iterable[BaseGeometry], **style: Any) -> None:
+    """Polygons as patches: drawn straight with matplotlib, which is several times faster
+    than geopandas' plotting (that redraws the whole figure after each call)."""
+    polygons = [g for g in geoms if g is not None and not g.is_empty]
+    if polygons:
+        ax.add_collection(PathCollection([_path(g) for g in polygons], **style))
+
+
+def _lines(ax: Axes, geoms: Iterable[BaseGeometry], **style: Any) -> None:
+    """Lines, and the outlines of polygons."""
+    segments: list[np.ndarray] = []
+    for geom in geoms:
+        if geom is None or geom.is_empty:
+            continue
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            geom = geom.boundary
+        segments.extend(np.asarray(part.coords) for part in shapely.get_parts(geom))
+    if segments:
+        ax.add_collection(LineCollection(segments, **style))
 
 
 def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> None:
