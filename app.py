@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from nkmap.catalog import Atlas, default_geodata, load_atlas
+from nkmap.catalog import Atlas, default_geodata
 from nkmap.dashboard import (
     View,
     all_sources,
@@ -25,18 +25,21 @@ from nkmap.dashboard import (
     view_params,
     with_map_value,
 )
-from nkmap.display import payload, to_json, transfers_payload, version
+from nkmap.display import Prepared as Loaded
+from nkmap.display import forget, prepare, prepared, transfers_payload
 from nkmap.errors import NkmapError, ValidationError
-from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
 from nkmap.mapcomponent import atlas_map
-from nkmap.readers import read_candidate
-from nkmap.render import Layout
 from nkmap.stats import AZERBAIJAN_AREA_KM2
-from nkmap.store import ADDABLE, Checked, check, preview, save
 from nkmap.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
 from nkmap.text import escape_markdown, markdown_link
-from nkmap.timeline import Change, Transfer, change_dates, mapped_on, state_at, transfers
+from nkmap.timeline import Transfer, mapped_on, state_at, transfers
 from nkmap.validate import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from nkmap.store import Checked
+
+# Exports (matplotlib) and adding layers (GDAL, SQLite) are imported where they are used, so
+# that opening the dashboard does not wait for them.
 
 st.set_page_config(page_title="nkmap: Nagorno-Karabakh 1923-2024", layout="wide")
 
@@ -51,24 +54,10 @@ SAVE_SWITCH = "NKMAP_ALLOW_SAVE"  # set to 1 to let the dashboard write into geo
 NO_COMPARISON = "none"  # a selectbox shows None as "nothing chosen", so it gets a name
 
 
-@dataclass(frozen=True)
-class Loaded:
-    atlas: Atlas
-    changes: list[Change]
-    labels: dict[dt.date, str]
-    data: str
-    version: str
-
-
-def make_loaded(atlas: Atlas) -> Loaded:
-    changes = change_dates(atlas)
-    data = to_json(payload(atlas, changes))
-    return Loaded(atlas, changes, {c.date: c.label for c in changes}, data, version(data))
-
-
 @st.cache_resource(show_spinner="Loading the atlas…")
 def load(root: str) -> Loaded:
-    return make_loaded(load_atlas(root))
+    # Shared with `python -m nkmap.serve`, which starts preparing it as the server starts.
+    return prepared(root)
 
 
 def loaded() -> Loaded:
@@ -193,6 +182,9 @@ def sidebar(data: Loaded) -> None:
 def export_panel(data: Loaded) -> None:
     """Make a file of the current map on request, with feedback while it is made, then offer
     it for download (until the map changes)."""
+    from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
+    from nkmap.render import Layout
+
     current = view()
     st.subheader("Export this map")
     fmt = st.selectbox(
@@ -343,6 +335,8 @@ def sources_tab(data: Loaded) -> None:
 def add_tab() -> None:
     """Check an uploaded layer and preview it on the map; save it only where the operator
     allows it."""
+    from nkmap.store import ADDABLE, save
+
     saving = os.environ.get(SAVE_SWITCH) == "1"
     st.markdown(
         "Upload a layer (GeoJSON, GeoPackage, zipped Shapefile or KML, up to "
@@ -405,6 +399,7 @@ def add_tab() -> None:
             st.error(escape_markdown(str(exc)))
         else:
             load.clear()
+            forget(base.root)
             st.session_state.pop("preview", None)
             st.session_state.pop("session_atlas", None)
             st.success(f"Saved to {escape_markdown(str(path))}.")
@@ -415,6 +410,9 @@ def add_tab() -> None:
 
 
 def preview_upload(upload: Any, meta: dict[str, Any]) -> None:
+    from nkmap.readers import read_candidate
+    from nkmap.store import check, preview
+
     if upload is None:
         st.error("Choose a file to upload.")
         return
@@ -430,7 +428,7 @@ def preview_upload(upload: Any, meta: dict[str, Any]) -> None:
         st.error(f"Nothing was added: {escape_markdown(str(exc))}")
         return
     st.session_state["preview"] = checked
-    st.session_state["session_atlas"] = make_loaded(preview(base, checked))
+    st.session_state["session_atlas"] = prepare(preview(base, checked))
     if checked.entry.valid_from is not None:
         set_view(replace(view(), date=checked.entry.valid_from))
         st.session_state["jump"] = st.session_state.get("jump", 0) + 1

@@ -34,9 +34,7 @@ COLOURS = {"armenian": "#e66101", "azerbaijani": "#5e3c99", "russian_peacekeeper
 st.set_page_config(page_title="naive map", layout="wide")
 catalog = json.loads((ROOT / "catalog.json").read_text(encoding="utf-8"))
 layers = catalog["layers"]
-dates = sorted(
-    {layer[k] for layer in layers for k in ("valid_from", "valid_to") if layer.get(k)}
-)
+dates = sorted({layer[k] for layer in layers for k in ("valid_from", "valid_to") if layer.get(k)})
 day = st.select_slider("Date", options=dates, value=dates[len(dates) // 2])
 
 m = folium.Map(location=[39.8, 46.6], zoom_start=8, tiles=None)
@@ -57,7 +55,7 @@ for layer in layers:
         tooltip=layer["title"],
     ).add_to(m)
 # The date as a label on the map, which the benchmark watches for.
-folium.Marker(
-    [40.5, 45.0], icon=folium.DivIcon(html=f'<div data-date="{day}">{day}</div>')
-).add_to(m)
+folium.Marker([40.5, 45.0], icon=folium.DivIcon(html=f'<div data-date="{day}">{day}</div>')).add_to(
+    m
+)
 st_folium(m, width=900, height=600)

@@ -50,7 +50,8 @@ def free_port() -> int:
 def streamlit_app(
     geodata: Path | None = None, timeout: float = 60.0
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start ``streamlit run app.py`` on a free port; yield its address and process."""
+    """Start the dashboard (``python -m nkmap.serve``) on a free port; yield its address and
+    process."""
     port = free_port()
     env = dict(os.environ)
     if geodata is not None:
@@ -58,9 +59,7 @@ def streamlit_app(
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
+        "nkmap.serve",  # what `make run` starts: streamlit run app.py, the atlas loading early
         "--server.port",
         str(port),
         "--server.address",

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,11 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.catalog import Atlas, LayerEntry
+from nkmap.catalog import Atlas, LayerEntry, load_atlas
 from nkmap.dates import BEGINNING, END_OF_TIME
 from nkmap.geometry import REGION_BBOX
 from nkmap.style import COLOURS, LABELS, LINE_LABELS, LINES, NAME_KEYS, SHORT_LABELS
-from nkmap.timeline import Change, Transfer
+from nkmap.timeline import Change, Transfer, change_dates
 
 # The map's page, code and styles (and Leaflet), served to the dashboard's component and
 # inlined into the standalone HTML export.
@@ -128,3 +130,41 @@ def to_json(value: Any) -> str:
 def version(text: str) -> str:
     """A short fingerprint of a payload, so the browser parses each payload once."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An atlas ready for the dashboard: its change dates and labels, and the map's payload as
+    JSON with its fingerprint."""
+
+    atlas: Atlas
+    changes: list[Change]
+    labels: dict[dt.date, str]
+    data: str
+    version: str
+
+
+def prepare(atlas: Atlas) -> Prepared:
+    changes = change_dates(atlas)
+    data = to_json(payload(atlas, changes))
+    return Prepared(atlas, changes, {c.date: c.label for c in changes}, data, version(data))
+
+
+_prepared: dict[str, Prepared] = {}
+_preparing = threading.Lock()
+
+
+def prepared(root: Path | str) -> Prepared:
+    """The atlas in ``root``, loaded and prepared once per process (other callers wait for the
+    first rather than load it again)."""
+    key = str(Path(root).resolve())
+    with _preparing:
+        if key not in _prepared:
+            _prepared[key] = prepare(load_atlas(key))
+        return _prepared[key]
+
+
+def forget(root: Path | str) -> None:
+    """Drop the prepared atlas of ``root`` (after a layer was saved into it)."""
+    with _preparing:
+        _prepared.pop(str(Path(root).resolve()), None)
