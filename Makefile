@@ -11,7 +11,7 @@ CACHE := build-cache
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: install run test lint typecheck pytest bench bench-exports geodata geodata-check clean
+.PHONY: install run test lint typecheck pytest bench bench-compare bench-exports geodata geodata-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ $(BROWSER):
 # Prints the dashboard's cold start, server time and bytes per step, and input-to-paint time.
 bench: $(STAMP) $(BROWSER)
 	$(BIN)/python bench/dashboard.py
+
+# nkmap against a naive Streamlit + folium dashboard, on the real and synthetic atlases.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench-compare: $(BENCH_STAMP) $(BROWSER)
+	$(BIN)/python bench/compare.py
 
 # Prints the time and peak memory of each export for three dates, and of the animation.
 bench-exports: $(STAMP)

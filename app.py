@@ -28,6 +28,8 @@ from nkmap.dashboard import (
 from nkmap.display import Prepared as Loaded
 from nkmap.display import forget, prepare, prepared, transfers_payload
 from nkmap.errors import NkmapError, ValidationError
+from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
+from nkmap.layout import Layout
 from nkmap.mapcomponent import atlas_map
 from nkmap.stats import AZERBAIJAN_AREA_KM2
 from nkmap.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
@@ -38,8 +40,8 @@ from nkmap.validate import MAX_FILE_BYTES
 if TYPE_CHECKING:
     from nkmap.store import Checked
 
-# Exports (matplotlib) and adding layers (GDAL, SQLite) are imported where they are used, so
-# that opening the dashboard does not wait for them.
+# Drawing exports (matplotlib) and reading uploads (GDAL, SQLite) are imported where they are
+# used, so that opening the dashboard does not wait for them.
 
 st.set_page_config(page_title="nkmap: Nagorno-Karabakh 1923-2024", layout="wide")
 
@@ -182,9 +184,6 @@ def sidebar(data: Loaded) -> None:
 def export_panel(data: Loaded) -> None:
     """Make a file of the current map on request, with feedback while it is made, then offer
     it for download (until the map changes)."""
-    from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
-    from nkmap.render import Layout
-
     current = view()
     st.subheader("Export this map")
     fmt = st.selectbox(

@@ -1,12 +1,20 @@
 """nkmap: an atlas of territorial control in Nagorno-Karabakh, 1923-2024."""
 
-from nkmap.catalog import Atlas, LayerEntry, Source, load_atlas
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from nkmap.errors import (
     CatalogError,
     LayerFileError,
     NkmapError,
     ValidationError,
 )
+
+# The catalog (and with it geopandas) is imported on first use, so that `python -m nkmap.serve`
+# starts the server without waiting for it.
+_LAZY = {"Atlas", "LayerEntry", "Source", "load_atlas"}
 
 __all__ = [
     "Atlas",
@@ -18,3 +26,9 @@ __all__ = [
     "ValidationError",
     "load_atlas",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module("nkmap.catalog"), name)
+    raise AttributeError(f"module 'nkmap' has no attribute {name!r}")

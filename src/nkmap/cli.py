@@ -15,9 +15,9 @@ from nkmap.dates import END_OF_TIME, parse_date
 from nkmap.errors import LayerFileError, NkmapError, ValidationError
 from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot, write_atomic
 from nkmap.geometry import REGION_BBOX
+from nkmap.layout import ANIMATION, Layout
 from nkmap.readers import FORMATS as READABLE
 from nkmap.readers import read_candidate
-from nkmap.render import Layout
 from nkmap.stats import areas_by_controller, overlaps, share_text, where
 from nkmap.store import ADDABLE, META_FIELDS, check, save
 from nkmap.style import NAME_FORMS
@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--format", choices=["gif"], default="gif")
     a.add_argument("-o", "--output", type=Path, required=True)
     a.add_argument("--frame-ms", type=int, default=1200, help="time per frame (default 1200)")
-    _layout_options(a, Layout(width_px=1000, height_px=750, dpi=125))
+    _layout_options(a, ANIMATION)
     st = sub.add_parser("stats", help="area held by each side on a date")
     st.add_argument("--date", type=_date, required=True)
     st.add_argument("--json", action="store_true", help="print a JSON object")

@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
-from PIL import Image
 from shapely.geometry import mapping
 
 from nkmap.catalog import Atlas
@@ -25,7 +23,7 @@ from nkmap.dates import END_OF_TIME
 from nkmap.display import FRONTEND, payload, to_json
 from nkmap.errors import NkmapError
 from nkmap.geometry import REGION_BBOX
-from nkmap.render import RC, Layout, close, print_layout
+from nkmap.layout import ANIMATION, Layout
 from nkmap.stats import areas_by_controller
 from nkmap.timeline import Change, state_at, transfers
 
@@ -93,6 +91,10 @@ def image(
     layout = layout or Layout()
     check_layout(layout)
     changed = transfers(atlas, *sorted((day, compare))) if compare is not None else []
+    import matplotlib.pyplot as plt  # imported here: choosing an export need not load it
+
+    from nkmap.render import RC, close, print_layout
+
     fig = print_layout(atlas, day, changes, layout, compare, changed)
     try:
         out = io.BytesIO()
@@ -188,7 +190,11 @@ def animation(
     progress: Callable[[int, int, dt.date], None] | None = None,
 ) -> bytes:
     """An animated GIF with one frame per change date, each showing its date."""
-    layout = layout or Layout(width_px=1000, height_px=750, dpi=125)
+    from PIL import Image
+
+    from nkmap.render import close, print_layout
+
+    layout = layout or ANIMATION
     check_layout(layout)
     if not changes:
         raise NkmapError("the atlas has no dated layers to animate")

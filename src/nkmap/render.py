@@ -15,7 +15,6 @@ import datetime as dt
 import math
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -35,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from nkmap.catalog import Atlas
 from nkmap.geometry import REGION_BBOX
+from nkmap.layout import Layout
 from nkmap.stats import areas_by_controller
 from nkmap.style import COLOURS, LABELS, LINE_LABELS, LINES, NAME_KEYS, SHORT_LABELS
 from nkmap.timeline import Change, State, Transfer, change_on_or_before, state_at
@@ -55,21 +55,6 @@ ATTRIBUTION = (
     "Made with Natural Earth (public domain). Places from GeoNames (CC BY 4.0). "
     "Map: nkmap, an open atlas of territorial control in Nagorno-Karabakh."
 )
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Options of the print map."""
-
-    width_px: int = 1600
-    height_px: int = 1200
-    dpi: int = 200
-    names: str = "both"
-    bbox: tuple[float, float, float, float] = REGION_BBOX  # west, south, east, north
-
-    @property
-    def inches(self) -> tuple[float, float]:
-        return self.width_px / self.dpi, self.height_px / self.dpi
 
 
 def _dashes(kind: str) -> tuple[str, float, LineStyleType]:

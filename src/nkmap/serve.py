@@ -7,14 +7,30 @@ starts; the first run of app.py then finds them ready.
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def _warm() -> None:
+    # Python threads share one interpreter lock: wait until the server is up, so that the
+    # warming uses the time the browser spends loading the page, not the server's start.
+    from streamlit import config, runtime
+
+    while not runtime.exists():
+        time.sleep(0.05)
+    address = (config.get_option("server.address") or "127.0.0.1", config.get_option("server.port"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(address, timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
     from nkmap.catalog import default_geodata
     from nkmap.display import prepared
 
