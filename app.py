@@ -16,6 +16,7 @@ import streamlit as st
 
 from nkmap.catalog import Atlas, default_geodata
 from nkmap.dashboard import (
+    Figures,
     View,
     all_sources,
     events_until,
@@ -25,8 +26,7 @@ from nkmap.dashboard import (
     view_params,
     with_map_value,
 )
-from nkmap.display import Prepared as Loaded
-from nkmap.display import forget, prepare, prepared, transfers_payload
+from nkmap.display import Prepared, forget, prepare, prepared, transfers_payload
 from nkmap.errors import NkmapError, ValidationError
 from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
 from nkmap.layout import Layout
@@ -57,15 +57,15 @@ NO_COMPARISON = "none"  # a selectbox shows None as "nothing chosen", so it gets
 
 
 @st.cache_resource(show_spinner="Loading the atlas…")
-def load(root: str) -> Loaded:
+def load(root: str) -> Prepared:
     # Shared with `python -m nkmap.serve`, which starts preparing it as the server starts.
     return prepared(root)
 
 
-def loaded() -> Loaded:
+def loaded() -> Prepared:
     """This session's atlas: the one in $NKMAP_GEODATA or the repository's geodata/ (loaded
     once per process), plus a layer being previewed in this session."""
-    own: Loaded | None = st.session_state.get("session_atlas")
+    own: Prepared | None = st.session_state.get("session_atlas")
     return own if own is not None else load(str(default_geodata()))
 
 
@@ -89,6 +89,17 @@ def _changed_display(
 def changed_display(first: dt.date, second: dt.date) -> list[dict[str, Any]]:
     data = loaded()
     return _changed_display(data.version, first, second, data.atlas)
+
+
+@st.cache_resource(show_spinner=False, max_entries=5000)
+def _figures(key: str, day: dt.date, _atlas: Atlas) -> Figures:
+    return figures(_atlas, day)
+
+
+def figures_on(day: dt.date) -> Figures:
+    """The areas held on ``day``, measured once per atlas and date."""
+    data = loaded()
+    return _figures(data.version, day, data.atlas)
 
 
 def view() -> View:
@@ -138,7 +149,7 @@ def transfer_lines(found: list[Transfer]) -> str:
     )
 
 
-def sidebar(data: Loaded) -> None:
+def sidebar(data: Prepared) -> None:
     days = [c.date for c in data.changes]
     with st.sidebar:
         st.header("nkmap")
@@ -181,7 +192,7 @@ def sidebar(data: Loaded) -> None:
         export_panel(data)
 
 
-def export_panel(data: Loaded) -> None:
+def export_panel(data: Prepared) -> None:
     """Make a file of the current map on request, with feedback while it is made, then offer
     it for download (until the map changes)."""
     current = view()
@@ -218,8 +229,8 @@ def export_panel(data: Loaded) -> None:
         st.caption("A print map: title, legend, scale, areas held, sources. Works offline.")
 
 
-def figures_panel(data: Loaded, day: dt.date) -> None:
-    fig = figures(data.atlas, day)
+def figures_panel(data: Prepared, day: dt.date) -> None:
+    fig = figures_on(day)
     st.subheader(long_date(day))
     st.caption(escape_markdown(data.labels.get(day, "")))
     if not fig.mapped:
@@ -251,7 +262,7 @@ def figures_panel(data: Loaded, day: dt.date) -> None:
             st.caption("No land changed hands at the atlas's precision on this step.")
 
 
-def compare_panel(data: Loaded, day: dt.date, other: dt.date) -> None:
+def compare_panel(data: Prepared, day: dt.date, other: dt.date) -> None:
     first, second = sorted((day, other))
     st.markdown(f"**Between {long_date(first)} and {long_date(second)}**")
     moved = changed_between(first, second)
@@ -262,7 +273,7 @@ def compare_panel(data: Loaded, day: dt.date, other: dt.date) -> None:
         st.caption(f"In all {km2(sum(t.area_km2 for t in moved))} changed hands.")
     else:
         st.caption("No land changed hands between these dates at the atlas's precision.")
-    a, b = figures(data.atlas, first), figures(data.atlas, second)
+    a, b = figures_on(first), figures_on(second)
     rows = [
         {
             "Side": SHORT_LABELS[s],
@@ -276,7 +287,7 @@ def compare_panel(data: Loaded, day: dt.date, other: dt.date) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def events_tab(data: Loaded, day: dt.date) -> None:
+def events_tab(data: Prepared, day: dt.date) -> None:
     events = events_until(data.atlas, day)
     if not events:
         st.caption("No events in the atlas before this date.")
@@ -296,7 +307,7 @@ def events_tab(data: Loaded, day: dt.date) -> None:
             st.markdown("  \n".join(lines))
 
 
-def layers_tab(data: Loaded, day: dt.date) -> None:
+def layers_tab(data: Prepared, day: dt.date) -> None:
     for layer_id in state_at(data.atlas, day).layers:
         entry = data.atlas.entry(layer_id)
         title = entry.title + (" (approximate)" if entry.approximate else "")
@@ -312,7 +323,7 @@ def layers_tab(data: Loaded, day: dt.date) -> None:
                 )
 
 
-def sources_tab(data: Loaded) -> None:
+def sources_tab(data: Prepared) -> None:
     st.markdown(
         "The base map is drawn from [Natural Earth](https://www.naturalearthdata.com/) "
         "(public domain) and place positions from [GeoNames](https://www.geonames.org/) "

@@ -168,7 +168,7 @@ def main() -> None:
     data = len(to_json(payload(atlas, change_dates(atlas))).encode())
     rows = [
         ("cold start: first run of app.py (AppTest, fresh process)", f"{cold:.2f} s"),
-        ("cold start: `streamlit run` until it answers", f"{seen['server_start']:.2f} s"),
+        ("cold start: `make run` (nkmap.serve) until it answers", f"{seen['server_start']:.2f} s"),
         (
             "cold start: page opened until the map is drawn (Chromium)",
             f"{seen['page_to_map']:.2f} s",
