@@ -45,7 +45,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
-from harness import chromium, free_port  # noqa: E402
+from harness import chromium, free_port, server_command  # noqa: E402
 
 APPS = {"nkmap": ROOT / "app.py", "naive": ROOT / "bench" / "naive_app.py"}
 NAIVE_FRAMES = 40  # frames the naive animation really makes; the rest are extrapolated
@@ -134,19 +134,24 @@ print(json.dumps({"first": first, "steps": times}))
 """
 
 
-def server_steps(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
+def run_json(geodata: Path, code: str, *args: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh Python on ``geodata``; return the JSON it prints last."""
     env = {**os.environ, "NKMAP_GEODATA": str(geodata)}
     out = subprocess.run(
-        [sys.executable, "-c", APPTEST, str(APPS[kind]), kind, str(steps)],
+        [sys.executable, "-c", code, *args],
         check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=env,
-        timeout=3600,
+        timeout=7200,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def server_steps(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
+    return run_json(geodata, APPTEST, str(APPS[kind]), kind, str(steps))
 
 
 # ---- the browser --------------------------------------------------------------------------------
@@ -213,21 +218,7 @@ def browser(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
     env = {**os.environ, "NKMAP_GEODATA": str(geodata)}
     # nkmap starts as `make run` starts it; the naive app as tutorials start theirs.
     start = ["nkmap.serve"] if kind == "nkmap" else ["streamlit", "run", str(APPS[kind])]
-    command = [
-        sys.executable,
-        "-m",
-        *start,
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.maxMessageSize",
-        "1000",
-    ]
+    command = [*server_command(port, *start), "--server.maxMessageSize", "1000"]
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -304,19 +295,8 @@ print(json.dumps({"png": png, "gif": gif, "frames": len(changes)}))
 """
 
 
-def nkmap_exports(geodata: Path) -> dict[str, float]:
-    env = {**os.environ, "NKMAP_GEODATA": str(geodata)}
-    out = subprocess.run(
-        [sys.executable, "-c", NKMAP_EXPORT],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=7200,
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+def nkmap_exports(geodata: Path) -> dict[str, Any]:
+    return run_json(geodata, NKMAP_EXPORT)
 
 
 def naive_page(geodata: Path, day: str) -> str:

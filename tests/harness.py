@@ -46,6 +46,23 @@ def free_port() -> int:
         return port
 
 
+def server_command(port: int, *start: str) -> list[str]:
+    """A Streamlit server on 127.0.0.1:``port``, started by ``python -m`` ``start``."""
+    return [
+        sys.executable,
+        "-m",
+        *start,
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 @contextlib.contextmanager
 def streamlit_app(
     geodata: Path | None = None, timeout: float = 60.0
@@ -56,19 +73,8 @@ def streamlit_app(
     env = dict(os.environ)
     if geodata is not None:
         env["NKMAP_GEODATA"] = str(geodata)
-    command = [
-        sys.executable,
-        "-m",
-        "nkmap.serve",  # what `make run` starts: streamlit run app.py, the atlas loading early
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    # What `make run` starts: streamlit run app.py, with the atlas prepared early.
+    command = server_command(port, "nkmap.serve")
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"
