@@ -13,7 +13,8 @@ from typing import Any
 from nkmap.catalog import Atlas, load_atlas
 from nkmap.dates import END_OF_TIME, parse_date
 from nkmap.errors import LayerFileError, NkmapError, ValidationError
-from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot, write_atomic
+from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot
+from nkmap.files import write_atomic
 from nkmap.geometry import REGION_BBOX
 from nkmap.layout import ANIMATION, Layout
 from nkmap.readers import FORMATS as READABLE

@@ -9,11 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from shapely.geometry import mapping
@@ -215,16 +212,3 @@ def animation(
         out, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0
     )
     return out.getvalue()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, so a failed or
-    interrupted export never leaves a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

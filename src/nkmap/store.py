@@ -14,7 +14,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from nkmap.catalog import CATALOG_FILE, Atlas, LayerEntry, parse_entry, with_layer
 from nkmap.dates import END_OF_TIME
 from nkmap.errors import CatalogError, Problem, ValidationError
+from nkmap.files import write_atomic
 from nkmap.geojson import collection_text, feature
 from nkmap.geometry import area_km2
 from nkmap.readers import Candidate
@@ -188,19 +188,6 @@ def locked(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save(root: Path, checked: Checked, replace: bool = False) -> Path:
     """Write the checked layer into ``root`` (geodata/) and its entry into the catalog; return
     the layer file's path. Concurrent saves are serialised; a save that finds its id taken in
@@ -233,6 +220,9 @@ def save(root: Path, checked: Checked, replace: bool = False) -> Path:
         else:
             layers.append(entry)
         (root / "layers").mkdir(exist_ok=True)
-        _write_atomic(path, collection_text(features))
-        _write_atomic(root / CATALOG_FILE, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
+        write_atomic(path, collection_text(features).encode())
+        write_atomic(
+            root / CATALOG_FILE,
+            (json.dumps(catalog, ensure_ascii=False, indent=2) + "\n").encode(),
+        )
     return path
