@@ -81,11 +81,10 @@ HOSTILE_TITLE = "<b>Hostile</b> layer `code` [link](javascript:alert(1)) $x$"
 
 
 @pytest.fixture
-def hostile_geodata(tmp_path: Path) -> Path:
+def hostile_geodata(geodata_copy: Path) -> Path:
     """The shipped atlas plus one layer whose title, properties and source are hostile text,
     shown from 10 November 2020 as a small area near Stepanakert / Khankendi."""
-    root = tmp_path / "hostile-geodata"
-    shutil.copytree(load_atlas().root, root)
+    root = geodata_copy
     layer = entry(
         "hostile",
         title=HOSTILE_TITLE,

@@ -32,10 +32,8 @@ EXAMPLE_META = ROOT / "docs" / "examples" / "oblast-centre.meta.json"
 
 
 @pytest.fixture
-def geodata(tmp_path: Path) -> Path:
-    root = tmp_path / "geodata"
-    shutil.copytree(ROOT / "geodata", root)
-    return root
+def geodata(geodata_copy: Path) -> Path:
+    return geodata_copy
 
 
 def snapshot(root: Path) -> dict[str, str]:
