@@ -43,7 +43,7 @@ def test_snapshot_holds_the_state_with_sources(tmp_path: Path) -> None:
     assert main(["snapshot", "--date", "2021-01-01", "-o", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert doc["type"] == "FeatureCollection" and "crs" not in doc
-    control = [f for f in doc["features"] if f["properties"]["layer"] == "control-2020-12-lachin"]
+    control = [f for f in doc["features"] if f["properties"]["layer"] == "control-2020-2023"]
     assert {f["properties"]["controller"] for f in control} == {
         "armenian",
         "azerbaijani",
@@ -87,7 +87,7 @@ def test_validate_catalog_and_candidates(
     ("args", "message"),
     [
         (["where", "39.8", "46.7", "--date", "yesterday"], "expected a date as YYYY-MM-DD"),
-        (["where", "39.8", "--date", "2005-01-01"], "the following arguments are required: lon"),
+        (["where", "39.8", "--date", "2005-01-01"], "give lat and lon (two numbers)"),
         (["where", "1.0", "46.7", "--date", "2005-01-01"], "outside the atlas's region"),
         (["snapshot", "--date", "2005-01-01", "-o", "/nonexistent/dir/x.geojson"], "No such file"),
         (["validate", "/nonexistent"], "catalog.json: cannot read the file"),

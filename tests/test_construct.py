@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from itertools import pairwise
+
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from nkmap.build.cells import tessellate
 from nkmap.build.construct import (
-    corridor,
     extend_ends,
     merge_line,
     polygonise,
     snap_endpoints,
     split_by_line,
-    voronoi_cells,
 )
+from nkmap.build.control import Context, bridge, describe_changes
 
 
 def test_snap_and_polygonise_closes_gaps() -> None:
@@ -46,9 +49,76 @@ def test_extend_and_split() -> None:
     assert rest.area == pytest.approx(50)
 
 
-def test_voronoi_and_corridor() -> None:
-    cells = voronoi_cells({"a": Point(2, 5), "b": Point(8, 5)}, box(0, 0, 10, 10))
-    assert cells["a"].area == pytest.approx(50)
-    assert cells["a"].contains(Point(4.9, 5)) and cells["b"].contains(Point(5.1, 5))
-    band = corridor(LineString([(0, 0), (100, 0)]), 5)
-    assert band.area == pytest.approx(500)
+K = 1000.0  # the cells work in metres; zones under 1 km2 count as slivers
+
+
+def test_cells_tile_the_region_and_never_cross_a_sourced_line() -> None:
+    region = box(0, 0, 100 * K, 100 * K)
+    line = LineString([(50 * K, -10 * K), (50 * K, 110 * K)])  # a sourced line
+    anchors = {"w": Point(45 * K, 50 * K), "e1": Point(55 * K, 20 * K), "e2": Point(55 * K, 80 * K)}
+    cells = tessellate(region, [line], {}, box(0, 0, 50 * K, 100 * K), anchors)
+    assert sum(c.area for c in cells.values()) == pytest.approx(region.area)
+    # "w" is nearer than e1/e2 to much of the east, but the line keeps its cell west.
+    assert cells["w"].area == pytest.approx(region.area / 2)
+    assert cells["e1"].covers(Point(51 * K, 10 * K)) and cells["e2"].covers(Point(99 * K, 99 * K))
+    assert cells["e1"].intersection(cells["e2"]).area == pytest.approx(0)
+
+
+def test_a_zone_with_no_settlement_joins_a_neighbour_on_its_side_of_the_line() -> None:
+    region = box(0, 0, 100 * K, 100 * K)
+    lines = [
+        LineString([(50 * K, -10 * K), (50 * K, 110 * K)]),
+        LineString([(50 * K, 50 * K), (110 * K, 50 * K)]),
+    ]
+    held = box(0, 0, 50 * K, 100 * K)  # the west is the "1994-held" side
+    anchors = {"w": Point(25 * K, 50 * K), "se": Point(75 * K, 25 * K)}  # none north-east
+    cells = tessellate(region, lines, {}, held, anchors)
+    # The empty north-east zone joins the south-east (same side of the line), not the west.
+    assert cells["se"].covers(Point(75 * K, 75 * K))
+    assert cells["w"].area == pytest.approx(region.area / 2)
+
+
+def test_tessellate_refuses_an_anchor_outside_the_region() -> None:
+    with pytest.raises(ValueError, match="outside the region: far"):
+        tessellate(box(0, 0, 10, 10), [], {}, box(0, 0, 5, 10), {"far": Point(50, 50)})
+
+
+def test_an_island_no_source_describes_is_joined_through_not_mapped_cells() -> None:
+    # Five cells in a row; A (rooted in the rest of the country) and D were taken, B and C
+    # announced later: D would be an island, so the way from it to A (B and C) is not mapped.
+    names = ["a", "b", "c", "d", "e"]
+    neighbours = {n: {} for n in names}
+    for x, y in pairwise(names):
+        neighbours[x][y] = neighbours[y][x] = 1.0
+    ctx = Context(
+        neighbours,
+        {"azerbaijani": frozenset({"a"}), "armenian": frozenset({"e"})},
+        {"azerbaijani": "a", "armenian": "e"},
+    )
+    day = dt.date(2020, 10, 10)
+    controllers = {"a": "azerbaijani", "b": "armenian", "c": "armenian", "d": "azerbaijani"}
+    controllers["e"] = "armenian"
+    assert bridge(controllers, ctx, day) == {"b", "c"}
+    controllers["d"] = "armenian"
+    assert bridge(controllers, ctx, day) == set()
+
+
+def test_changes_are_described_neutrally() -> None:
+    from nkmap.build.control import Stage
+    from nkmap.gazetteer import Entry, Settlement
+
+    def village(name: str) -> Settlement:
+        entry = Entry(dt.date(1992, 1, 1), "armenian", ("s",))
+        return Settlement(
+            name.lower(), name, name + "li", "", "", (), "village", "", "", "AZ", 0, 0, "s",
+            (entry,), "", True,
+        )  # fmt: skip
+
+    stage = Stage(
+        dt.date(2020, 10, 3), None, {}, box(0, 0, 1, 1), box(0, 0, 1, 1), box(0, 0, 1, 1),
+        box(0, 0, 1, 1), None,
+        [(village("Talish"), "armenian", "azerbaijani"), (village("Madaghis"), "armenian",
+         "azerbaijani")], set(),
+    )  # fmt: skip
+    text = describe_changes(stage)
+    assert text == "Madaghis / Madaghisli, Talish / Talishli to Azerbaijani control"

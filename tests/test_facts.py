@@ -25,7 +25,7 @@ TOWNS = {
     "Fuzuli": (39.600, 47.143),
     "Jabrayil": (39.400, 47.026),
     "Qubadli": (39.350, 46.583),
-    "Zangilan": (39.066, 46.697),
+    "Zangilan": (39.084, 46.660),
     "Barda": (40.376, 47.126),
     "Tartar": (40.342, 46.932),
 }
@@ -106,11 +106,12 @@ def test_towns_azerbaijani_held_throughout(atlas: Atlas, town: str) -> None:
 
 
 def test_first_war_stages(atlas: Atlas) -> None:
-    assert controller(atlas, "Shusha", D(1992, 5, 8)) is None  # before the mapped stages
+    assert controller(atlas, "Shusha", D(1991, 12, 1)) is None  # before control is mapped
+    assert controller(atlas, "Shusha", D(1992, 5, 8)) == "azerbaijani"
     assert controller(atlas, "Shusha", D(1992, 5, 9)) == "armenian"
     assert controller(atlas, "Lachin", D(1992, 5, 17)) == "azerbaijani"
     assert controller(atlas, "Lachin", D(1992, 5, 18)) == "armenian"
-    assert controller(atlas, "Martakert", D(1992, 9, 1)) is None  # front not mapped
+    assert controller(atlas, "Martakert", D(1992, 9, 1)) == "azerbaijani"
     assert controller(atlas, "Kalbajar", D(1993, 4, 2)) == "azerbaijani"
     assert controller(atlas, "Kalbajar", D(1993, 4, 3)) == "armenian"
     assert controller(atlas, "Zangilan", D(1993, 10, 28)) == "azerbaijani"

@@ -15,11 +15,12 @@ from nkmap.dates import END_OF_TIME, parse_date
 from nkmap.errors import LayerFileError, NkmapError, ValidationError
 from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot
 from nkmap.files import write_atomic
+from nkmap.gazetteer import history_of, load_gazetteer
 from nkmap.geometry import REGION_BBOX
 from nkmap.layout import ANIMATION, Layout
 from nkmap.readers import FORMATS as READABLE
 from nkmap.readers import read_candidate
-from nkmap.stats import areas_by_controller, overlaps, share_text, where
+from nkmap.stats import areas_by_controller, overlaps, place_on, share_text, where
 from nkmap.store import ADDABLE, META_FIELDS, check, save
 from nkmap.style import NAME_FORMS
 from nkmap.timeline import change_dates, state_at
@@ -57,11 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("snapshot", help="write the state on a date as one GeoJSON file")
     s.add_argument("--date", type=_date, required=True)
     s.add_argument("-o", "--output", type=Path, required=True)
-    w = sub.add_parser("where", help="who held a point on a date")
-    w.add_argument("lat", type=float)
-    w.add_argument("lon", type=float)
+    w = sub.add_parser("where", help="who held a place (by name, or lat lon) on a date")
+    w.add_argument(
+        "place",
+        nargs="+",
+        help="a settlement's name in either form (Martakert, Aghdara), or lat lon",
+    )
     w.add_argument("--date", type=_date, required=True)
     w.add_argument("--json", action="store_true", help="print a JSON object")
+    h = sub.add_parser("history", help="a settlement's dated control, with sources")
+    h.add_argument("place", nargs="+", help="a settlement's name in either form, or its id")
+    h.add_argument("--json", action="store_true", help="print a JSON object")
     e = sub.add_parser("export", help="the map on a date as png, svg, pdf, html or geojson")
     e.add_argument("--date", type=_date, required=True)
     e.add_argument("--format", choices=FORMATS, help="default: from the output's extension")
@@ -213,6 +220,78 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
+
+
+def _lat_lon(words: Sequence[str]) -> tuple[float, float] | None:
+    """Two numbers are a position; anything else is a name."""
+    if len(words) != 2:
+        return None
+    try:
+        return float(words[0]), float(words[1])
+    except ValueError:
+        return None
+
+
+def cmd_where(atlas: Atlas, args: argparse.Namespace) -> None:
+    position = _lat_lon(args.place)
+    if position is not None:
+        result = where(atlas, *position, args.date)
+        if args.json:
+            print(json.dumps(result.as_dict()))
+            return
+        held = result.controller or "not mapped on this date"
+        inside = "inside" if result.in_nkao else "outside"
+        print(f"{position[0]} N, {position[1]} E on {args.date}: {held}; {inside} the oblast")
+        return
+    if all(_number(w) for w in args.place):
+        raise NkmapError("where: give lat and lon (two numbers), or a settlement's name")
+    gaz = load_gazetteer(args.geodata)
+    place = gaz.resolve(" ".join(args.place))
+    answer = place_on(atlas, gaz, place, args.date)
+    if args.json:
+        print(json.dumps(answer, ensure_ascii=False))
+        return
+    print(f"{place.label} ({place.kind}, {place.district_az}) on {args.date}:")
+    print(f"  {answer['summary']}")
+    for src in answer["sources"]:
+        print(f"  source: {src['title']} <{src['url']}>")
+    if answer["note"]:
+        print(f"  note: {answer['note']}")
+    if answer["map_controller"] != answer["controller"]:
+        shown = answer["map_controller"] or "not mapped"
+        print(f"  the map shows: {shown} at its position on this date ({answer['map_note']})")
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    gaz = load_gazetteer(args.geodata)
+    place = gaz.resolve(" ".join(args.place))
+    doc = history_of(gaz, place)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+        return 0
+    districts = "; ".join(d for d in (place.district_az, place.district_hy) if d)
+    print(f"{place.label} ({place.kind}; {districts})")
+    print(f"  names: {', '.join(place.names)}")
+    coord = gaz.sources[place.coord_source]
+    print(f"  position: {place.lat:.4f} N, {place.lon:.4f} E, from {coord.title} <{coord.url}>")
+    for entry in doc["history"]:
+        precision = "" if entry["precision"] == "day" else f" ({entry['precision']} date)"
+        print(f"  {entry['date']}{precision}: {entry['held_by']}")
+        if entry["note"]:
+            print(f"      {entry['note']}")
+        for src in entry["sources"]:
+            print(f"      source: {src['title']} <{src['url']}>")
+    if place.disagreement:
+        print(f"  sources disagree: {place.disagreement}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -220,6 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "add":
             return cmd_add(args, validate_only=False)
+        if args.command == "history":
+            return cmd_history(args)
         atlas = load_atlas(args.geodata)
         if args.command == "layers":
             cmd_layers(atlas)
@@ -243,13 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.output.write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
             print(f"{args.output}: {len(doc['features'])} features on {args.date}")
         elif args.command == "where":
-            result = where(atlas, args.lat, args.lon, args.date)
-            if args.json:
-                print(json.dumps(result.as_dict()))
-            else:
-                held = result.controller or "not mapped on this date"
-                inside = "inside" if result.in_nkao else "outside"
-                print(f"{args.lat} N, {args.lon} E on {args.date}: {held}; {inside} the oblast")
+            cmd_where(atlas, args)
+        elif args.command == "history":
+            cmd_history(args)
         elif args.command == "stats":
             areas = areas_by_controller(state_at(atlas, args.date))
             if args.json:

@@ -331,15 +331,23 @@ def _legend(ax: Axes, drawn: set[str], y: float, compare_label: str | None) -> f
     return y
 
 
+SOURCES_PER_LAYER = 4  # a print footer names this many of each layer's sources
+
+
 def source_lines(atlas: Atlas, state: State) -> list[str]:
-    """The sources of the layers shown (each once), for the map's footer."""
+    """The sources of the layers shown (each once), for the map's footer: every layer's first
+    few, then how many more it cites (the control layers cite a source per settlement)."""
     seen: dict[str, None] = {}
     for layer_id in state.layers:
         entry = atlas.entry(layer_id)
         if entry.shows in ("countries", "rayons", "places", "events"):
             continue
-        for src in entry.sources:
+        fresh = [s for s in entry.sources if f"{s.title} ({s.licence})" not in seen]
+        for src in fresh[:SOURCES_PER_LAYER]:
             seen.setdefault(f"{src.title} ({src.licence})", None)
+        if len(fresh) > SOURCES_PER_LAYER:
+            more = len(fresh) - SOURCES_PER_LAYER
+            seen.setdefault(f"{more} more sources of '{entry.title}' in the atlas's catalog", None)
     return list(seen)
 
 
@@ -440,9 +448,9 @@ def _figures(
     if approximate:
         worst = max(e.uncertainty_km for e in approximate)
         note = (
-            "Approximate: the lines on this date are reconstructed from districts and named "
-            f"places, with an uncertainty of up to {worst:g} km. Each layer's method is in the "
-            "atlas's catalog."
+            "Approximate: the lines on this date are derived from dated, sourced settlements "
+            f"and sourced lines, with an uncertainty of up to {worst:g} km. Each layer's method "
+            "is in the atlas's catalog."
         )
         ax.text(0, y - 0.01, textwrap.fill(note, 48), fontsize=5.8, va="top", color="#8c510a")
 

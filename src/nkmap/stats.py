@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import shapely
 from shapely.geometry import Point
 
 from nkmap.catalog import Atlas
 from nkmap.errors import NkmapError
+from nkmap.gazetteer import LABELS, Gazetteer, Settlement, source_dicts
 from nkmap.geometry import REGION_BBOX, area_km2
 from nkmap.timeline import State, change_dates, state_at
 from nkmap.validate import CONTROLLERS
@@ -77,6 +79,44 @@ def where(atlas: Atlas, lat: float, lon: float, day: dt.date) -> Where:
     oblast = atlas.features[atlas.features["shows"] == "oblast"]
     in_nkao = bool(shapely.covers(oblast.geometry.values, point).any())
     return Where(lat, lon, day, controller, tuple(dict.fromkeys(hits["layer"])), in_nkao)
+
+
+def place_on(atlas: Atlas, gaz: Gazetteer, place: Settlement, day: dt.date) -> dict[str, Any]:
+    """Who held a settlement on ``day``: its own dated, sourced history, and what the map shows
+    at its position (the two differ only where the map marks the front as not mapped)."""
+    entry = place.entry_on(day)
+    controller = place.controller_on(day)
+    if entry is None:
+        summary = f"not mapped: its history starts on {place.history[0].date}"
+    else:
+        since = f" since {entry.date}" if entry.precision == "day" else f" from about {entry.date}"
+        summary = f"held by {LABELS[entry.controller]}{since}"
+    shown = None
+    note = ""
+    if (
+        REGION_BBOX[1] <= place.lat <= REGION_BBOX[3]
+        and REGION_BBOX[0] <= place.lon <= REGION_BBOX[2]
+    ):
+        shown = where(atlas, place.lat, place.lon, day).controller
+    if shown != controller:
+        note = (
+            "the front passed here between the dates given for neighbouring places"
+            if shown is None
+            else "the place lies in a cell or corridor drawn for its neighbours"
+        )
+    return {
+        "id": place.id,
+        "label": place.label,
+        "date": day.isoformat(),
+        "controller": controller,
+        "since": entry.date.isoformat() if entry else None,
+        "precision": entry.precision if entry else None,
+        "summary": summary,
+        "note": entry.note if entry else "",
+        "sources": source_dicts(gaz, entry.sources) if entry else [],
+        "map_controller": shown,
+        "map_note": note,
+    }
 
 
 def overlaps(atlas: Atlas, tolerance_km2: float = 0.01) -> list[str]:

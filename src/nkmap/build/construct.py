@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, polygonize, split, unary_union
@@ -106,15 +105,6 @@ def split_by_line(
     return piece, rest
 
 
-def largest_part(geom: BaseGeometry) -> Polygon:
-    """The largest polygon of a (multi)polygon."""
-    if isinstance(geom, Polygon):
-        return geom
-    if isinstance(geom, MultiPolygon):
-        return max(geom.geoms, key=lambda p: p.area)
-    raise ValueError(f"expected a polygon, got {geom.geom_type}")
-
-
 def part_containing(geom: BaseGeometry, point: Point) -> Polygon:
     """The polygon of a (multi)polygon that contains ``point``."""
     parts = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
@@ -122,33 +112,3 @@ def part_containing(geom: BaseGeometry, point: Point) -> Polygon:
         if isinstance(part, Polygon) and part.contains(point):
             return part
     raise ValueError("no part of the geometry contains the anchor point")
-
-
-def drop_slivers(geom: BaseGeometry, min_area: float) -> BaseGeometry:
-    """Remove polygon parts smaller than ``min_area`` (left by overlaying generalised data)."""
-    if geom.is_empty:
-        return geom
-    parts = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
-    kept = [p for p in parts if isinstance(p, Polygon) and p.area >= min_area]
-    return unary_union(kept) if kept else Polygon()
-
-
-def voronoi_cells(anchors: dict[str, Point], envelope: BaseGeometry) -> dict[str, BaseGeometry]:
-    """Nearest-anchor cells: each anchor gets the part of ``envelope`` closer to it than to any
-    other anchor."""
-    names = sorted(anchors)
-    points = shapely.MultiPoint([anchors[n] for n in names])
-    cells = list(shapely.voronoi_polygons(points, extend_to=envelope).geoms)
-    out: dict[str, BaseGeometry] = {}
-    for name in names:
-        cell = next(c for c in cells if c.contains(anchors[name]))
-        out[name] = cell.intersection(envelope)
-    return out
-
-
-def corridor(route: LineString, width: float) -> Polygon:
-    """A band of ``width`` centred on ``route`` with flat ends."""
-    band = route.buffer(width / 2, cap_style="flat", join_style="round")
-    if not isinstance(band, Polygon):
-        raise ValueError("the corridor route folds on itself")
-    return band

@@ -1,7 +1,8 @@
 """Dated milestones, each placed at a named place, worded neutrally, with its sources.
 
-``place`` names a key of :data:`nkmap.build.places.PLACES`, or "corridor_border" (where the
-Lachin corridor meets the Armenian border) or "shusha_junction" (the blockade point).
+``place`` names a key of :data:`nkmap.build.places.PLACES` or the id of a place in the
+gazetteer (geodata/gazetteer.json). ``sources`` are keys of :data:`nkmap.build.sources.CITED`
+or of the gazetteer's sources.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Event:
     status: str = "solid"  # solid | disputed | unsure, as the fact sheet grades the sources
     note: str = ""  # where sources disagree: what each says
     location_note: str = ""
+    cite_place: bool = False  # also cite the sources of the place's gazetteer entry of the date
 
 
 EVENTS: tuple[Event, ...] = (
@@ -46,6 +48,17 @@ EVENTS: tuple[Event, ...] = (
         note="An Armenian encyclopedia cites 23 November 1991 for a Baku resolution.",
     ),
     Event(
+        "khojaly-1992",
+        "1992-02-26",
+        "Khojaly taken by Armenian forces",
+        "Armenian forces take Khojaly, the site of the oblast's only airport, on the night of "
+        "25-26 February 1992, with the CIS 366th regiment reported present. Many Azerbaijani "
+        "civilians fleeing the town are killed (the Khojaly massacre).",
+        "ivanyan",
+        (),
+        cite_place=True,
+    ),
+    Event(
         "shusha-1992",
         "1992-05-09",
         "Shusha/Shushi taken by Armenian forces",
@@ -64,6 +77,16 @@ EVENTS: tuple[Event, ...] = (
         status="disputed",
         note="18 May is the usual date; an Azerbaijani outlet dates the operation to the night of "
         "16-17 May, an older Wikipedia revision to 15 May.",
+    ),
+    Event(
+        "shahumyan-1992",
+        "1992-06-13",
+        "Shahumyan district taken by Azerbaijani forces",
+        "In Operation Goranboy, launched on 12-13 June 1992, Azerbaijani forces take the "
+        "Shahumyan district north of the oblast, held by Armenian forces until then.",
+        "shahumyan",
+        ("goranboy",),
+        cite_place=True,
     ),
     Event(
         "martakert-1992",
@@ -97,14 +120,16 @@ EVENTS: tuple[Event, ...] = (
     ),
     Event(
         "martakert-1993",
-        "1993-07-27",
+        "1993-06-27",
         "Martakert/Aghdara retaken by Armenian forces",
-        "Armenian forces retake Martakert/Aghdara.",
+        "Armenian forces retake Martakert/Aghdara and the north of the district, held by "
+        "Azerbaijani forces since July 1992.",
         "martakert",
         ("martakert_1993a", "martakert_1993b"),
         status="disputed",
-        note="27 July 1993 per German Wikipedia; 28 June 1993 per a compilation based on New York "
-        "Times reports.",
+        note="27 or 28 June 1993 per a compilation based on New York Times reports and the "
+        "gazetteer's sources; German Wikipedia gives 27 July 1993. The map uses 27 June, before "
+        "the fall of Aghdam on 23 July.",
     ),
     Event(
         "fuzuli-jabrayil-1993",
@@ -135,6 +160,46 @@ EVENTS: tuple[Event, ...] = (
         "October.",
     ),
     Event(
+        "horadiz-1993",
+        "1993-10-24",
+        "Horadiz taken by Armenian forces",
+        "Armenian forces take Horadiz in the Fuzuli district, on the railway along the Araks.",
+        "horadiz",
+        (),
+        cite_place=True,
+    ),
+    Event(
+        "horadiz-1994",
+        "1994-01-05",
+        "Horadiz retaken by Azerbaijani forces",
+        "In their winter offensive Azerbaijani forces retake Horadiz and 22 settlements of the "
+        "Fuzuli district on 5-6 January 1994.",
+        "horadiz",
+        (),
+        note="Sources give 5 or 6 January (the night of 5-6 January); the map uses 5 January.",
+        cite_place=True,
+    ),
+    Event(
+        "lala-tepe-1994",
+        "1994-02-12",
+        "Lala Tepe height taken by Armenian forces",
+        "After fighting on 11-12 February 1994 Armenian forces take the Lala Tepe (Varazatumb) "
+        "height in the Jabrayil district.",
+        "lala-tepe",
+        (),
+        cite_place=True,
+    ),
+    Event(
+        "north-east-martakert-1994",
+        "1994-04-10",
+        "Madaghis and Talish taken by Armenian forces",
+        "Armenian forces take Madaghis/Sugovushan (10 April) and Talish (11 April) in the "
+        "north-east of the former Martakert district, held by Azerbaijani forces since 1992.",
+        "madaghis",
+        (),
+        cite_place=True,
+    ),
+    Event(
         "ceasefire-1994",
         "1994-05-12",
         "Ceasefire of May 1994",
@@ -152,13 +217,12 @@ EVENTS: tuple[Event, ...] = (
         "Four-day war of April 2016",
         "Fighting from 1 to 5 April moves the line of contact for the first time since 1994: "
         "Azerbaijani forces take the Lala Tepe height and heights near Talish.",
-        "fuzuli",
+        "lala-tepe",
         ("four_day_war",),
         status="disputed",
-        note="Land changing hands: 20 km2 per Baku, about 8 km2 per Armenian officials; below the "
-        "precision of this atlas's 1994 line, so not drawn.",
-        location_note="Placed at Fuzuli: the Lala Tepe height lies in the Fuzuli-Jabrayil "
-        "direction; the Talish heights are in the north.",
+        note="Land changing hands: 20 km2 per Baku, about 8 km2 per Armenian officials. The map "
+        "shows the Lala Tepe height changing hands; the heights near Talish are not drawn.",
+        location_note="Placed at the Lala Tepe height; the Talish heights are in the north.",
     ),
     Event(
         "war-2020",
@@ -168,6 +232,17 @@ EVENTS: tuple[Event, ...] = (
         "taking villages in the Fuzuli and Jabrayil districts.",
         "fuzuli",
         ("war_2020_start",),
+    ),
+    Event(
+        "talish-2020",
+        "2020-10-03",
+        "Madaghis and Talish taken by Azerbaijani forces",
+        "Azerbaijan announces that its forces have taken Madaghis/Sugovushan and Talish in the "
+        "north of the former Martakert district; they stay under Azerbaijani control after the "
+        "ceasefire.",
+        "talish",
+        (),
+        cite_place=True,
     ),
     Event(
         "jabrayil-2020",
@@ -256,7 +331,9 @@ EVENTS: tuple[Event, ...] = (
         "2020-11-25",
         "Kalbajar district handed over",
         "After a ten-day postponement from 15 November, Azerbaijani troops enter the Kalbajar "
-        "district; the northern road to Armenia closes.",
+        "district; the northern road to Armenia closes. The area of the Dadivank/Khudavang "
+        "monastery passes to Azerbaijan with the district; Russian peacekeepers keep a post at "
+        "the monastery.",
         "kalbajar",
         ("kalbajar_2020", "kalbajar_2020_aj"),
     ),
@@ -276,10 +353,10 @@ EVENTS: tuple[Event, ...] = (
         "Azerbaijani forces take the villages of Hin Tagher (Köhnə Taghlar) and Khtsaberd "
         "(Chaylaggala) in the Hadrut area after an attack on 11-12 December; Russia records the "
         "first breach of the ceasefire.",
-        "hadrut",
+        "hin-tagher",
         ("hin_tagher", "hin_tagher_jam"),
-        note="The change of control is too small to draw at this atlas's precision.",
-        location_note="Placed at Hadrut town: no licensed coordinates for the two villages.",
+        note="Azerbaijani forces took Hin Tagher on 12 December; Russian peacekeepers took it "
+        "under control on 13 December, and Khtsaberd is dated 13 December.",
     ),
     Event(
         "parukh-2022",
@@ -287,12 +364,12 @@ EVENTS: tuple[Event, ...] = (
         "Parukh/Farukh incident",
         "Azerbaijani troops enter Parukh/Farukh in the peacekeepers' zone; the Karaglukh height "
         "is contested.",
-        "askeran",
+        "parukh",
         ("parukh",),
         status="disputed",
         note="Russia says the troops withdrew on 27 March; Baku disputes Russia's account, and "
-        "some slope positions were reportedly kept. Not drawn.",
-        location_note="Placed at Askeran town: no licensed coordinates for the village.",
+        "some slope positions were reportedly kept. The map shows Parukh under Azerbaijani "
+        "control from 24 March 2022, as the gazetteer's history of the village says.",
     ),
     Event(
         "lachin-2022",
@@ -311,7 +388,7 @@ EVENTS: tuple[Event, ...] = (
         "People describing themselves as Azerbaijani environmental activists block the Lachin "
         "road at the junction below Shusha; about 120,000 people are affected. The road stays "
         "closed until September 2023.",
-        "shusha_junction",
+        "shusha-junction",
         ("blockade", "blockade_point"),
     ),
     Event(
@@ -320,9 +397,10 @@ EVENTS: tuple[Event, ...] = (
         "Checkpoint at the Hakari bridge",
         "Azerbaijan sets up a checkpoint at the Hakari bridge, at the Armenian-border end of the "
         "corridor; Armenia calls it a breach of the 2020 statement.",
-        "corridor_border",
+        "kornidzor",
         ("hakari",),
-        location_note="Placed where the corridor's approximate route meets the border.",
+        location_note="Placed at Kornidzor, the Armenian village at the bridge: no published "
+        "coordinate of the bridge itself was found.",
     ),
     Event(
         "offensive-2023",
@@ -349,10 +427,8 @@ EVENTS: tuple[Event, ...] = (
         "Exodus of the Armenian population",
         "The first refugees reach Kornidzor in Armenia through the corridor; by 30 September "
         "more than 100,000 people have left, and 101,848 are registered by 20 October.",
-        "corridor_border",
+        "kornidzor",
         ("exodus_start", "exodus_count", "exodus_registered"),
-        location_note="Placed where the corridor's approximate route meets the border, near "
-        "Kornidzor.",
     ),
     Event(
         "dissolution-2023",
