@@ -21,7 +21,9 @@ from nkmap.dashboard import (
     all_sources,
     events_until,
     figures,
+    history_rows,
     parse_view,
+    place_payload,
     previous_change,
     view_params,
     with_map_value,
@@ -29,6 +31,7 @@ from nkmap.dashboard import (
 from nkmap.display import Prepared, forget, prepare, prepared, transfers_payload
 from nkmap.errors import NkmapError, ValidationError
 from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
+from nkmap.gazetteer import Gazetteer, Settlement, load_gazetteer
 from nkmap.layout import Layout
 from nkmap.mapcomponent import atlas_map
 from nkmap.stats import AZERBAIJAN_AREA_KM2
@@ -60,6 +63,18 @@ NO_COMPARISON = "none"  # a selectbox shows None as "nothing chosen", so it gets
 def load(root: str) -> Prepared:
     # Shared with `python -m nkmap.serve`, which starts preparing it as the server starts.
     return prepared(root)
+
+
+@st.cache_resource(show_spinner=False)
+def _gazetteer(root: str) -> Gazetteer | None:
+    try:
+        return load_gazetteer(root)
+    except NkmapError:
+        return None  # an atlas without a gazetteer: no place search
+
+
+def gazetteer() -> Gazetteer | None:
+    return _gazetteer(str(default_geodata()))
 
 
 def loaded() -> Prepared:
@@ -185,11 +200,78 @@ def sidebar(data: Prepared) -> None:
             on_change=on_names,
             format_func=NAME_FORM_LABELS.__getitem__,
         )
+        place_search()
         st.caption(
             "The page's address keeps the date, the comparison and the view: copy it to "
             "share this map."
         )
         export_panel(data)
+
+
+def place_search() -> None:
+    """Find a settlement by either community's name, forgiving of spelling; the map shows it
+    and its control along the time bar, the panel its dated history with sources."""
+    gaz = gazetteer()
+    if gaz is None:
+        return
+    query = st.text_input(
+        "Find a place",
+        key="place_query",
+        placeholder="Martakert, Aghdara, Agdere…",
+        help=f"{len(gaz)} settlements and heights, by either community's name; the spelling "
+        "need not be exact.",
+    ).strip()
+    chosen: str | None = None
+    if query:
+        found = gaz.find(query)
+        if not found:
+            st.caption(f"No settlement named “{escape_markdown(query)}” in the gazetteer.")
+        elif len(found) == 1:
+            chosen = found[0].id
+        else:
+            chosen = st.selectbox(
+                "Which one?",
+                [s.id for s in found],
+                key="place_pick",
+                format_func=lambda i: f"{gaz.get(i).label} ({gaz.get(i).district_az})",
+            )
+    if chosen != st.session_state.get("place"):
+        st.session_state["place"] = chosen
+        st.session_state["place_seq"] = st.session_state.get("place_seq", 0) + 1
+
+
+def chosen_place() -> Settlement | None:
+    gaz = gazetteer()
+    key = st.session_state.get("place")
+    return gaz.by_id.get(key) if gaz is not None and key else None
+
+
+def place_panel(place: Settlement, day: dt.date) -> None:
+    gaz = gazetteer()
+    if gaz is None:
+        return
+    st.subheader(escape_markdown(place.label))
+    held = place.controller_on(day)
+    when = long_date(day)
+    held_text = SHORT_LABELS[held] if held else "control not mapped"
+    st.markdown(f"On {when}: **{escape_markdown(held_text)}**")
+    names = ", ".join(escape_markdown(n) for n in place.names)
+    coord = gaz.sources[place.coord_source]
+    st.caption(
+        f"{escape_markdown(place.kind)} · {escape_markdown(place.district_az)} · also {names} · "
+        f"{place.lat:.4f} N, {place.lon:.4f} E from {markdown_link(coord.title, coord.url)}"
+    )
+    lines = []
+    for row in history_rows(gaz, place):
+        approx = "" if row.precision == "day" else f" ({escape_markdown(row.precision)} date)"
+        links = "; ".join(markdown_link(s.title, s.url) for s in row.sources)
+        lines.append(
+            f"- **{long_date(row.date)}**{approx}: {escape_markdown(row.held_by)}. "
+            f"{escape_markdown(row.note)} Sources: {links}"
+        )
+    st.markdown("\n".join(lines))
+    if place.disagreement:
+        st.warning(f"Sources disagree: {escape_markdown(place.disagreement)}")
 
 
 def export_panel(data: Prepared) -> None:
@@ -473,8 +555,12 @@ def main() -> None:
                 "for_date": current.date.isoformat(),
                 "transfers": changed_display(early, late),
             }
+        place = chosen_place()
         atlas_map(
             data=None if st.session_state.get("sent") == data.version else data.data,
+            place=None
+            if place is None
+            else place_payload(place, data.changes, st.session_state.get("place_seq", 0)),
             version=data.version,
             names=current.names,
             jump={"date": current.date.isoformat(), "seq": st.session_state.get("jump", 0)},
@@ -487,6 +573,8 @@ def main() -> None:
         )
         st.session_state["sent"] = data.version
     with col_info:
+        if place is not None:
+            place_panel(place, current.date)
         figures_panel(data, current.date)
         if current.compare is not None:
             compare_panel(data, current.date, current.compare)

@@ -267,3 +267,36 @@ def test_upload_form_saves_where_the_operator_allows_it(
     assert (geodata_copy / "layers" / "oblast-centre.geojson").exists()
     assert any("Saved to" in s.value for s in at.success)
     assert load_atlas(geodata_copy).entry("oblast-centre").valid_from == dt.date(1923, 7, 7)
+
+
+def test_place_search_finds_a_village_by_either_name_and_shows_its_history(atlas: Atlas) -> None:
+    at = start(date="2020-10-04")
+    at.sidebar.text_input(key="place_query").input("Agdere").run()  # Aghdara, Ağdərə, Martakert
+    assert not at.exception
+    assert at.subheader[0].value == "Martakert / Aghdara"
+    args = map_args(at)
+    place = args["place"]
+    assert place["id"] == "martakert" and place["label"] == "Martakert / Aghdara"
+    changes = change_dates(atlas)
+    assert len(place["strip"]) == len(changes)
+    july_1992 = next(i for i, c in enumerate(changes) if c.date == dt.date(1992, 7, 4))
+    assert place["strip"][july_1992] == "azerbaijani"
+    assert place["strip"][july_1992 - 1] == "armenian"
+    text = "\n".join(m.value for m in at.markdown)
+    assert "4 July 1992" in text and "27 June 1993" in text and "https://" in text
+    assert "Armenian forces" in text
+    # Two villages share a name: the reader chooses, and the map follows.
+    at.sidebar.text_input(key="place_query").input("Mets Shen").run()
+    pick = at.sidebar.selectbox(key="place_pick")
+    assert set(pick.options) >= {"Mets Shen / Boyuk Galadarasi (Shusha)"}
+    pick.set_value("mets-shen").run()
+    assert map_args(at)["place"]["id"] == "mets-shen"
+
+
+def test_place_search_with_no_match_says_so_and_escapes_the_query() -> None:
+    at = start()
+    at.sidebar.text_input(key="place_query").input("<b>Xyzzy</b> [x](javascript:1)").run()
+    assert not at.exception
+    captions = [c.value for c in at.sidebar.caption]
+    assert any("No settlement named" in c and "\\<b\\>" in c for c in captions)
+    assert "place" not in map_args(at) or map_args(at)["place"] is None

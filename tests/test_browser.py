@@ -16,10 +16,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import HOSTILE, HOSTILE_KEY, HOSTILE_TITLE
 from harness import ROOT, chromium, map_state, open_map, page_text, streamlit_app
-from nkmap.catalog import Atlas
+from nkmap.catalog import Atlas, load_atlas
 from nkmap.export import standalone_html
+from nkmap.stats import areas_by_controller
 from nkmap.style import COLOURS
-from nkmap.timeline import change_dates
+from nkmap.timeline import change_dates, state_at
 
 ARTIFACTS = Path(os.environ.get("NKMAP_ARTIFACTS", ROOT / "test-artifacts"))
 
@@ -80,6 +81,27 @@ def test_dashboard_steps_in_chromium(hostile_geodata: Path) -> None:
             assert "Azerbaijan" in text
             driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "iframe"))
             driver.save_screenshot(str(ARTIFACTS / "dashboard-last-date.png"))
+            driver.switch_to.default_content()
+
+            # Find a village by the other community's name: the map marks it and draws who
+            # held it along the time bar, one cell per step.
+            search = driver.find_element(By.CSS_SELECTOR, 'input[aria-label="Find a place"]')
+            search.send_keys("Agdere", Keys.ENTER)
+            driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "iframe"))
+            strip = WebDriverWait(driver, 30).until(
+                lambda d: d.execute_script(
+                    """
+                    const s = document.getElementById('placestrip');
+                    if (!s || s.hidden) return null;
+                    return {cells: s.children.length, label: s.getAttribute('aria-label'),
+                            tip: (document.querySelector('.leaflet-tooltip') || {}).textContent};
+                    """
+                )
+            )
+            assert strip["cells"] == len(change_dates(load_atlas(hostile_geodata)))
+            assert "Martakert / Aghdara" in strip["label"]
+            assert strip["tip"] == "Martakert / Aghdara"
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-place-search.png"))
             errors = [
                 e["message"]
                 for e in driver.get_log("browser")
@@ -102,11 +124,14 @@ def test_standalone_html_export_steps_offline(tmp_path: Path, atlas: Atlas) -> N
         )
         before = map_state(driver)
         assert before["date"] == "2020-11-10"
-        assert "Area held: Armenian side: 7,872 km²" in driver.find_element(By.ID, "figures").text
+        held = areas_by_controller(state_at(atlas, dt.date(2020, 11, 10)))["armenian"]
+        figures = driver.find_element(By.ID, "figures").text
+        assert f"Area held: Armenian side: {held:,.0f} km²" in figures
+        following = next(c.date for c in change_dates(atlas) if c.date > dt.date(2020, 11, 10))
         driver.find_element(By.ID, "next").click()
         after = map_state(driver)
-        assert after["date"] == "2020-11-20" and after["shapes"] != before["shapes"]
-        assert driver.current_url.endswith("#date=2020-11-20")  # a link to this date
+        assert after["date"] == following.isoformat() and after["shapes"] != before["shapes"]
+        assert driver.current_url.endswith(f"#date={following}")  # a link to this date
         driver.save_screenshot(str(ARTIFACTS / "standalone-2020-11-20.png"))
         errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []

@@ -15,7 +15,7 @@ from nkmap.dates import END_OF_TIME, parse_date
 from nkmap.errors import LayerFileError, NkmapError, ValidationError
 from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot
 from nkmap.files import write_atomic
-from nkmap.gazetteer import history_of, load_gazetteer
+from nkmap.gazetteer import GAZETTEER_FILE, history_of, load_gazetteer
 from nkmap.geometry import REGION_BBOX
 from nkmap.layout import ANIMATION, Layout
 from nkmap.readers import FORMATS as READABLE
@@ -216,7 +216,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for line in found:
             print(f"  - {line}", file=sys.stderr)
         return 1
-    print(f"{atlas.root}: OK ({len(atlas.entries)} layers, {len(atlas.features)} features)")
+    places = ""
+    if (atlas.root / GAZETTEER_FILE).exists():
+        gaz = load_gazetteer(atlas.root)  # every problem in the gazetteer, at once
+        places = f", {len(gaz)} places in the gazetteer"
+    print(
+        f"{atlas.root}: OK ({len(atlas.entries)} layers, {len(atlas.features)} features{places})"
+    )
     return 0
 
 

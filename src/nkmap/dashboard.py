@@ -15,6 +15,8 @@ from typing import Any
 from nkmap.catalog import Atlas, Source
 from nkmap.dates import parse_date
 from nkmap.errors import DateError
+from nkmap.gazetteer import LABELS, UNMAPPED, Gazetteer, Settlement
+from nkmap.gazetteer import Source as GazetteerSource
 from nkmap.geometry import REGION_BBOX
 from nkmap.stats import (
     AZERBAIJAN_AREA_KM2,
@@ -234,3 +236,40 @@ def all_sources(atlas: Atlas) -> list[tuple[Source, list[str]]]:
             if "Events" not in users:
                 users.append("Events")
     return list(found.values())
+
+
+# ---- a place and its history ----------------------------------------------------------------
+
+
+def place_payload(place: Settlement, changes: list[Change], seq: int) -> dict[str, Any]:
+    """What the map needs to show a settlement: where it is, its names, and who held it on each
+    change date of the atlas (the strip drawn along the time bar, one cell per step)."""
+    strip = []
+    for change in changes:
+        entry = place.entry_on(change.date)
+        strip.append(None if entry is None or entry.controller == UNMAPPED else entry.controller)
+    return {
+        "id": place.id,
+        "label": place.label,
+        "lat": place.lat,
+        "lon": place.lon,
+        "strip": strip,
+        "seq": seq,
+    }
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    date: dt.date
+    held_by: str
+    precision: str
+    note: str
+    sources: tuple[GazetteerSource, ...]
+
+
+def history_rows(gaz: Gazetteer, place: Settlement) -> list[HistoryRow]:
+    """A settlement's dated control, earliest first, each entry with its sources."""
+    return [
+        HistoryRow(e.date, LABELS[e.controller], e.precision, e.note, tuple(gaz.cite(e.sources)))
+        for e in place.history
+    ]

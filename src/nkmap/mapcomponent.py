@@ -29,11 +29,13 @@ def atlas_map(
     base: str,
     height: int,
     key: str,
+    place: dict[str, Any] | None = None,
     on_change: WidgetCallback | None = None,
 ) -> Any:
     """Mount the map. ``data`` is the payload's JSON, sent only when the browser lacks it
     (``None`` otherwise); ``jump`` moves the map to ``jump["date"]`` when ``jump["seq"]`` is
-    new."""
+    new; ``place`` marks a settlement and draws its control along the time bar (the map flies
+    to it when ``place["seq"]`` is new)."""
     return _atlas_map(
         data=data,
         version=version,
@@ -43,6 +45,7 @@ def atlas_map(
         view=view,
         base=base,
         height=height,
+        place=place,
         key=key,
         on_change=on_change,
         default=None,

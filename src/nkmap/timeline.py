@@ -26,7 +26,7 @@ class Change:
 
 def change_dates(atlas: Atlas) -> list[Change]:
     """Every date on which a dated feature starts or ends, labelled by the events of that day
-    (or else by the layers that start then), in order."""
+    (or else by what changed hands then, or by the layers that start then), in order."""
     f = atlas.features[~atlas.features["shows"].isin(TIMELESS)]
     days = set(f["valid_from"]) | set(f["valid_to"])
     days -= {BEGINNING, END_OF_TIME}
@@ -35,8 +35,12 @@ def change_dates(atlas: Atlas) -> list[Change]:
         starting = f[f["valid_from"] == day]
         events = [p["title"] for p in starting[starting["shows"] == "events"]["properties"]]
         layers = sorted(set(starting[starting["shows"] != "events"]["layer"]))
+        control = starting[starting["shows"] == "control"]["properties"]
+        moves = list(dict.fromkeys(str(p["change"]) for p in control if p.get("change")))
         if events:
             label = "; ".join(events)
+        elif moves:
+            label = "; ".join(moves)
         elif layers:
             label = "; ".join(atlas.entry(layer_id).title for layer_id in layers)
         else:

@@ -200,7 +200,7 @@ def build_frame(src: Sources, towns: dict[str, PlacedTown]) -> Frame:
     by_name = {row["NAME"]: to_metres(row.geometry) for _, row in src.countries.iterrows()}
     stepanakert = towns["stepanakert"].point_m
     mainland = part_containing(by_name["Azerbaijan"], stepanakert).intersection(
-        to_metres(shapely.segmentize(box(*FRAME_BBOX), 0.01))  # edges follow the graticule
+        to_metres(box(*FRAME_BBOX))
     )
     # The line ends a few km short of the generalised border; 30 km straight on crosses it.
     held, _ = split_by_line(mainland, extend_ends(line, 30000.0), stepanakert)
@@ -609,11 +609,14 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
     summary.extend(snapped)
     disagreements = line_disagreements(gaz, frame, points)
     geoms: list[dict[str, BaseGeometry]] = []
+    frame_ll = box(*FRAME_BBOX)
     for stage in stages:
-        armenian = _lonlat(stage.armenian)
+        # Clip in lon/lat too: the frame's edges are straight in degrees, not in metres.
+        armenian = shapely.intersection(_lonlat(stage.armenian), frame_ll, grid_size=GRID)
         corridor = shapely.difference(_lonlat(stage.corridor), armenian, grid_size=GRID)
         taken = _overlay_union([armenian, corridor])
         unmapped = shapely.difference(_lonlat(stage.unmapped), taken, grid_size=GRID)
+        unmapped = shapely.intersection(unmapped, frame_ll, grid_size=GRID)
         taken = _overlay_union([taken, unmapped])
         azerbaijani = _without_specks(shapely.difference(mainland, taken, grid_size=GRID))
         geoms.append(

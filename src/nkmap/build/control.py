@@ -211,9 +211,16 @@ def stage_dates(gaz: Gazetteer, extra: Sequence[dt.date], first: dt.date) -> lis
     return sorted(d for d in days if d >= first)
 
 
+CLOSE_M = 2.0  # cells' shared edges can miss each other by centimetres: close such slits
+
+
 def _union(geoms: Sequence[BaseGeometry]) -> BaseGeometry:
+    """The union of cells, with the hairline slits between their edges closed."""
     items = [g for g in geoms if not g.is_empty]
-    return unary_union(items) if items else Polygon()
+    if not items:
+        return Polygon()
+    joined = unary_union(items)
+    return joined.buffer(CLOSE_M, join_style="mitre").buffer(-CLOSE_M, join_style="mitre")
 
 
 def _route_line(route: Route, points: Mapping[str, Point]) -> LineString:

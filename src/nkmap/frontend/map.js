@@ -709,6 +709,35 @@
     });
   }
 
+  // A settlement the reader looked up: a marker, and who held it on each step along the slider.
+  function setPlace(place) {
+    const strip = document.getElementById("placestrip");
+    if (S.placeMarker) { S.map.removeLayer(S.placeMarker); S.placeMarker = null; }
+    strip.textContent = "";
+    if (!place) { strip.hidden = true; S.placeSeq = null; return; }
+    S.placeMarker = L.circleMarker([place.lat, place.lon], {
+      pane: "nkLabels", radius: 8, weight: 3, color: "#000000", fillColor: "#ffffff", fillOpacity: 0.9,
+      className: "nk-place-marker"
+    }).addTo(S.map);
+    S.placeMarker.bindTooltip(String(place.label), { permanent: true, direction: "top", offset: [0, -8] });
+    const dates = S.data.dates;
+    (place.strip || []).forEach(function (controller, i) {
+      const cell = document.createElement("span");
+      const who = controller ? (S.data.short_labels[controller] || controller) : "not mapped";
+      if (controller === "russian_peacekeepers") cell.style.background = "#fdb863";
+      else cell.style.background = controller ? (S.data.colours[controller] || "#999999") : "#dddddd";
+      if (dates[i]) cell.title = longDate(dates[i].date) + ": " + who;
+      strip.appendChild(cell);
+    });
+    strip.setAttribute("role", "img");
+    strip.setAttribute("aria-label", "Who held " + String(place.label) + " on each step of the time bar");
+    strip.hidden = false;
+    if (place.seq !== S.placeSeq) {
+      S.placeSeq = place.seq;
+      S.map.setView([place.lat, place.lon], Math.max(S.map.getZoom(), 11));
+    }
+  }
+
   function onArgs(args) {
     if (args.height) {
       document.body.style.height = args.height + "px";
@@ -735,6 +764,11 @@
       setDate(indexOf(args.jump.date), null);
     } else if (S.dateIndex < 0) {
       setDate(S.data.dates.length - 1, null);
+    }
+    const placeKey = args.place ? args.place.id + "|" + args.place.seq : null;
+    if (placeKey !== S.placeKey) {
+      S.placeKey = placeKey;
+      setPlace(args.place || null);
     }
     const key = args.compare ? args.compare.date + "|" + args.compare.for_date : null;
     if (key !== S.compareKey) {
