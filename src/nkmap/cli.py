@@ -220,9 +220,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if (atlas.root / GAZETTEER_FILE).exists():
         gaz = load_gazetteer(atlas.root)  # every problem in the gazetteer, at once
         places = f", {len(gaz)} places in the gazetteer"
-    print(
-        f"{atlas.root}: OK ({len(atlas.entries)} layers, {len(atlas.features)} features{places})"
-    )
+    print(f"{atlas.root}: OK ({len(atlas.entries)} layers, {len(atlas.features)} features{places})")
     return 0
 
 
