@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from itertools import pairwise
 
 import pytest
@@ -122,3 +123,21 @@ def test_changes_are_described_neutrally() -> None:
     )  # fmt: skip
     text = describe_changes(stage)
     assert text == "Madaghis / Madaghisli, Talish / Talishli to Azerbaijani control"
+
+
+def test_a_place_contradicting_the_line_holds_only_a_disc_across_it() -> None:
+    region = box(0, 0, 100 * K, 100 * K)
+    held = box(0, 0, 50 * K, 100 * K)
+    anchors = {"w1": Point(10 * K, 20 * K), "w2": Point(10 * K, 80 * K), "x": Point(45 * K, 50 * K)}
+    line = LineString([(50 * K, -10 * K), (50 * K, 110 * K)])
+    free = tessellate(region, [line], {}, held, {**anchors, "e": Point(75 * K, 50 * K)})
+    limited = tessellate(
+        region, [line], {}, held, {**anchors, "e": Point(75 * K, 50 * K)}, {"x": 8 * K}
+    )
+    assert limited["x"].area < free["x"].area
+    # A disc of 8 km round x, less the segment beyond the line 5 km away (x's own zone).
+    r, d = 8 * K, 5 * K
+    segment = r * r * math.acos(d / r) - d * math.sqrt(r * r - d * d)
+    assert limited["x"].area == pytest.approx(math.pi * r * r - segment, rel=0.01)
+    assert sum(c.area for c in limited.values()) == pytest.approx(region.area)
+    assert limited["w1"].area + limited["w2"].area > free["w1"].area + free["w2"].area

@@ -47,7 +47,7 @@ from nkmap.build.control import Route, context, derive_stages, describe_changes,
 from nkmap.build.events import EVENTS, Event
 from nkmap.build.places import DISAGREEMENT_KM, PLACES, Place
 from nkmap.build.sources import CITED, GEONAMES, NATURAL_EARTH
-from nkmap.gazetteer import Gazetteer, load_gazetteer
+from nkmap.gazetteer import LABELS, Gazetteer, load_gazetteer
 from nkmap.geojson import collection_text, feature
 from nkmap.geometry import REGION_BBOX, to_lonlat, to_metres
 
@@ -532,6 +532,25 @@ def district_labels(frame: Frame) -> dict[str, BaseGeometry]:
     return labels
 
 
+LINE_UNCERTAINTY_M = 3000.0  # Natural Earth's 1994 line: a median of about 3 km off
+ACROSS_M = 1500.0  # a contradicting place's cell reaches this far across the line
+
+
+def line_reach(gaz: Gazetteer, frame: Frame, anchors: dict[str, Point]) -> dict[str, float]:
+    """For each place whose 1994-2020 controller contradicts the side of Natural Earth's line
+    it lies on: how far its cell reaches (enough to cross the line, and at least the line's
+    uncertainty)."""
+    day = dt.date(2005, 1, 1)
+    line = frame.line_1994
+    reach = {}
+    for key, point in anchors.items():
+        held = gaz.get(key).controller_on(day)
+        inside = frame.held_1994.covers(point)
+        if (held == "armenian" and not inside) or (held == "azerbaijani" and inside):
+            reach[key] = max(LINE_UNCERTAINTY_M, point.distance(line) + ACROSS_M)
+    return reach
+
+
 def line_disagreements(gaz: Gazetteer, frame: Frame, points: dict[str, Point]) -> list[str]:
     """Places whose 1994-2020 controller contradicts the side of Natural Earth's line."""
     day = dt.date(2005, 1, 1)
@@ -549,7 +568,8 @@ def line_disagreements(gaz: Gazetteer, frame: Frame, points: dict[str, Point]) -
             continue
         found.append(
             f"Natural Earth's 1994 line puts {s.label} on the {side}-held side; the sources in "
-            f"its history say {held} control, and the map follows them."
+            f"its history say it was held by {LABELS[held or 'unmapped']}: the map follows "
+            "them, with the place's cell reaching just across the line."
         )
     return found
 
@@ -563,7 +583,10 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
     points = {s.id: to_metres(Point(s.lon, s.lat)) for s in gaz.settlements}
     region = build_region(frame)
     anchors, snapped = cell_anchors(gaz, points, region)
-    cells = tessellate(region, cut_lines(frame), district_labels(frame), frame.held_1994, anchors)
+    reach = line_reach(gaz, frame, anchors)
+    cells = tessellate(
+        region, cut_lines(frame), district_labels(frame), frame.held_1994, anchors, reach
+    )
     extra = [*PERIOD_STARTS, *(r.start for r in CORRIDOR_ROUTES), *(r.end for r in CORRIDOR_ROUTES)]
     days = stage_dates(gaz, extra, PERIOD_STARTS[0])
     outside = {

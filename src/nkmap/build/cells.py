@@ -17,6 +17,11 @@ How the cells are made (metres, equal-area projection; deterministic):
 3. **Nearest settlement.** Inside each zone, every point belongs to the nearest settlement of
    that zone (a Voronoi tessellation clipped to the zone). A piece of a cell cut off from its
    settlement by the zone's shape joins the neighbouring cell it shares the longest border with.
+4. **Where a place contradicts the 1994 line.** A village held by one side from 1994 to 2020
+   that Natural Earth's generalised line puts on the other side shows the line is off there,
+   by the line's stated uncertainty, not that the village held everything half-way to its
+   neighbours. Its cell is limited to a disc reaching just across the line (see ``reach``);
+   the rest of its share goes to the zone's other places.
 """
 
 from __future__ import annotations
@@ -169,20 +174,49 @@ def _reattach_detached(cells: dict[str, BaseGeometry], anchors: Mapping[str, Poi
                 cells[key] = unary_union([cells[key], part])
 
 
+def _limit(
+    cells: dict[str, BaseGeometry],
+    ids: list[str],
+    anchors: Mapping[str, Point],
+    reach: Mapping[str, float],
+) -> None:
+    """Shrink the cells of the places in ``reach`` to a disc of that radius around them; the
+    rest of each such cell goes to the nearest of the zone's other places."""
+    limited = [k for k in ids if k in reach]
+    others = [k for k in ids if k not in reach]
+    if not limited or not others:
+        return
+    spare: list[BaseGeometry] = []
+    for key in limited:
+        disc = anchors[key].buffer(reach[key], quad_segs=16)
+        spare.append(cells[key].difference(disc))
+        cells[key] = polygonal(cells[key].intersection(disc))
+    leftover = polygonal(unary_union(spare))
+    if leftover.is_empty:
+        return
+    for key, part in _voronoi(leftover, others, anchors).items():
+        cells[key] = polygonal(unary_union([cells[key], part]))
+
+
 def tessellate(
     region: BaseGeometry,
     lines: Sequence[BaseGeometry],
     districts: Mapping[str, BaseGeometry],
     held: BaseGeometry,
     anchors: Mapping[str, Point],
+    reach: Mapping[str, float] | None = None,
 ) -> dict[str, BaseGeometry]:
-    """One cell per anchor, tiling ``region`` (see the module's docstring)."""
+    """One cell per anchor, tiling ``region`` (see the module's docstring). A place listed in
+    ``reach`` holds at most a disc of that radius (metres) of its zone, where the zone has other
+    places to take the rest."""
     outside = [k for k, p in anchors.items() if not region.covers(p)]
     if outside:
         raise ValueError(f"anchors outside the region: {', '.join(sorted(outside))}")
     zones = cut_zones(region, lines, districts, held)
     cells: dict[str, BaseGeometry] = {}
     for geom, ids in _merge_empty(zones, anchors):
-        cells.update(_voronoi(geom, ids, anchors))
+        zone_cells = _voronoi(geom, ids, anchors) if len(ids) > 1 else {ids[0]: geom}
+        _limit(zone_cells, ids, anchors, reach or {})
+        cells.update(zone_cells)
     _reattach_detached(cells, anchors)
     return cells
