@@ -126,6 +126,17 @@ class PlacedTown:
     lon: float
     source: str
     note: str
+    gazetteer_names: tuple[str, str] | None = None  # (Armenian-derived, Azerbaijani)
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """Both forms: the gazetteer's, for a town it holds (one home for each place's names)."""
+        return self.gazetteer_names or (self.place.name_hy, self.place.name_az)
+
+    @property
+    def label(self) -> str:
+        hy, az = self.names
+        return hy if hy.casefold() == az.casefold() else f"{hy} / {az}"
 
     @property
     def point_m(self) -> Point:
@@ -164,7 +175,14 @@ def place_towns(
                     f"{gn[0]:.4f} N, {gn[1]:.4f} E; the label uses the position of the town "
                     f"itself from {source}."
                 )
-            towns[place.key] = PlacedTown(place, settlement.lat, settlement.lon, source, note)
+            towns[place.key] = PlacedTown(
+                place,
+                settlement.lat,
+                settlement.lon,
+                source,
+                note,
+                (settlement.name_hy, settlement.name_az),
+            )
         elif place.cited and distance_km(gn, place.cited) > DISAGREEMENT_KM:
             km = distance_km(gn, place.cited)
             note = (
@@ -669,12 +687,19 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
                 if entry is not None:
                     cited.update(entry.sources)
             for controller in ("armenian", "russian_peacekeepers", "azerbaijani"):
-                if not g[controller].is_empty:
-                    feats.append(
-                        feature(
-                            g[controller], {"controller": controller, "change": change, **dates}
-                        )
+                if g[controller].is_empty:
+                    continue
+                props: dict[str, Any] = {"controller": controller, "change": change, **dates}
+                if controller == "russian_peacekeepers" and stage.route is not None:
+                    props["route"] = stage.route.description
+                    props["places"] = ", ".join(
+                        s.label
+                        for s in gaz.settlements
+                        if s.cell
+                        and s.country == "AZ"
+                        and g[controller].covers(Point(s.lon, s.lat))
                     )
+                feats.append(feature(g[controller], props))
             if not g["unmapped"].is_empty:
                 unmapped_features.append(
                     feature(
@@ -833,7 +858,7 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
     event_points = {key: Point(t.lon, t.lat) for key, t in towns.items()}
     for s in gaz.settlements:
         event_points.setdefault(s.id, Point(s.lon, s.lat))
-    labels = {key: t.place.label for key, t in towns.items()}
+    labels = {key: t.label for key, t in towns.items()}
     for s in gaz.settlements:
         labels.setdefault(s.id, s.label)
     event_features = []
@@ -952,9 +977,9 @@ def _basemap(out: Path, catalog: Catalog, src: Sources, towns: dict[str, PlacedT
                 Point(t.lon, t.lat),
                 {
                     "id": key,
-                    "name": t.place.label,
-                    "name_hy": t.place.name_hy,
-                    "name_az": t.place.name_az,
+                    "name": t.label,
+                    "name_hy": t.names[0],
+                    "name_az": t.names[1],
                     "kind": t.place.kind,
                     "country": t.place.country,
                     "position_source": t.source,
