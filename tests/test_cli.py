@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +90,26 @@ def test_validate_catalog_and_candidates(
         (["where", "39.8", "46.7", "--date", "yesterday"], "expected a date as YYYY-MM-DD"),
         (["where", "39.8", "--date", "2005-01-01"], "give lat and lon (two numbers)"),
         (["where", "1.0", "46.7", "--date", "2005-01-01"], "outside the atlas's region"),
-        (["snapshot", "--date", "2005-01-01", "-o", "/nonexistent/dir/x.geojson"], "No such file"),
+        (
+            ["snapshot", "--date", "2005-01-01", "-o", "/nonexistent/dir/x.geojson"],
+            "/nonexistent/dir/x.geojson: the folder /nonexistent/dir does not exist",
+        ),
+        (["where", "46.7", "39.8", "--date", "2005-01-01"], "did you mean 39.8 46.7 (lat lon)?"),
+        (["validate", "/etc/hostname"], "not a geodata folder, and not a layer file"),
+        (["validate", "/nonexistent/data.csv"], "not a geodata folder, and not a layer file"),
+        (
+            ["export", "--date", "2005-01-01", "--format", "pdf", "-o", "x.png"],
+            "x.png: the name ends in .png but the format is pdf",
+        ),
+        (["animate", "-o", "x.mp4"], "x.mp4: .mp4 is not a format this command writes"),
+        (
+            ["export", "--date", "2005-01-01", "-o", "/dev/null"],
+            "/dev/null: .(none) is not a format",
+        ),
+        (
+            ["export", "--date", "2005-01-01", "--format", "png", "-o", "/dev/null"],
+            "/dev/null: exists and is not a regular file",
+        ),
         (["validate", "/nonexistent"], "catalog.json: cannot read the file"),
         (["validate", "/nonexistent/layer.geojson"], "layer.geojson: cannot read the file"),
         (["frobnicate"], "invalid choice"),
@@ -101,3 +121,13 @@ def test_bad_arguments_get_one_line_and_no_traceback(args: list[str], message: s
     assert "Traceback" not in result.stderr
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_exports_are_readable_by_others_as_the_umask_says(tmp_path: Path) -> None:
+    out = tmp_path / "map.geojson"
+    old = os.umask(0o022)
+    try:
+        assert main(["export", "--date", "2005-01-01", "-o", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644

@@ -319,3 +319,29 @@ def test_the_guide_works_as_written(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert "oblast-centre" in capsys.readouterr().out
         atlas = load_atlas(copy)
         assert "oblast-centre" in state_at(atlas, dt.date(1923, 7, 7)).layers
+
+
+def test_add_without_metadata_refuses_and_changes_nothing(
+    geodata: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lone = tmp_path / "lone.geojson"
+    lone.write_bytes(EXAMPLE.read_bytes())
+    before = {p: p.read_bytes() for p in geodata.rglob("*") if p.is_file()}
+    assert add(geodata, lone) == 1
+    err = capsys.readouterr().err
+    assert "lone.geojson: nothing was added: a layer needs its metadata" in err
+    assert "lone.meta.json" in err
+    assert {p: p.read_bytes() for p in geodata.rglob("*") if p.is_file()} == before
+
+
+def test_add_reads_the_metadata_kept_beside_the_file(
+    geodata: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layer = tmp_path / "centre.geojson"
+    layer.write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "centre.meta.json").write_bytes(EXAMPLE_META.read_bytes())
+    assert add(geodata, layer) == 0
+    out = capsys.readouterr().out
+    assert f"note: metadata from {tmp_path / 'centre.meta.json'}" in out
+    assert "added 'oblast-centre'" in out
+    assert load_atlas(geodata).entry("oblast-centre").title == "Centre of the autonomous oblast"

@@ -14,7 +14,7 @@ from nkmap.catalog import Atlas, load_atlas
 from nkmap.dates import END_OF_TIME, parse_date
 from nkmap.errors import LayerFileError, NkmapError, ValidationError
 from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot
-from nkmap.files import write_atomic
+from nkmap.files import check_output, write_atomic
 from nkmap.gazetteer import GAZETTEER_FILE, history_of, load_gazetteer
 from nkmap.geometry import REGION_BBOX
 from nkmap.layout import ANIMATION, Layout
@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--compare", type=_date, help="outline the land that changed hands since")
     _layout_options(e, Layout())
     a = sub.add_parser("animate", help="an animated GIF with one frame per change date")
-    a.add_argument("--format", choices=["gif"], default="gif")
+    a.add_argument("--format", choices=["gif"], help="default: from the output's extension")
     a.add_argument("-o", "--output", type=Path, required=True)
     a.add_argument("--frame-ms", type=int, default=1200, help="time per frame (default 1200)")
     _layout_options(a, ANIMATION)
@@ -141,9 +141,27 @@ def read_file(path: Path) -> bytes:
         raise LayerFileError(f"{path}: cannot read the file ({exc.strerror})") from None
 
 
+def sidecar(path: Path) -> Path | None:
+    """The metadata file kept beside a layer file: ``name.meta.json`` for ``name.ext``."""
+    for candidate in (path.with_suffix(".meta.json"), path.with_name(path.name + ".meta.json")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def cmd_add(args: argparse.Namespace, validate_only: bool) -> int:
     candidate = read_candidate(read_file(args.path), args.path.name, args.crs)
+    if args.meta is None:
+        args.meta = sidecar(args.path)
+        if args.meta is not None:
+            print(f"note: metadata from {args.meta}")
     meta = _meta(args)
+    if (meta is None or set(meta) <= {"kind"}) and not validate_only:
+        raise NkmapError(
+            f"{args.path}: nothing was added: a layer needs its metadata (id, title, shows, "
+            "valid_from, sources, method, uncertainty): give --meta FILE.json or the options, "
+            f"or keep {args.path.with_suffix('.meta.json').name} beside the file"
+        )
     if meta is None or set(meta) <= {"kind"}:  # the file alone
         _, problems = check_collection(candidate.doc, candidate.name, args.kind)
         if problems:
@@ -208,6 +226,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     path = args.path
     if path is not None and not path.is_dir() and path.suffix.lower() in CANDIDATE_SUFFIXES:
         return cmd_add(args, validate_only=True)
+    if path is not None and (path.is_file() or (not path.exists() and path.suffix)):
+        accepted = ", ".join(CANDIDATE_SUFFIXES)
+        raise NkmapError(
+            f"{path}: not a geodata folder, and not a layer file nkmap reads (accepted: "
+            f"{accepted}; a zipped Shapefile as .zip)"
+        )
     root = path if path is not None else args.geodata
     atlas = load_atlas(root)
     found = overlaps(atlas)
@@ -230,6 +254,26 @@ def _number(word: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def output_format(output: Path, given: str | None, formats: Sequence[str]) -> str:
+    """The format to write: the one given, or the one the file name ends in. A name ending in
+    another format's extension is refused, not silently written in the wrong format."""
+    suffix = output.suffix.lower().lstrip(".")
+    if given is not None:
+        if suffix and suffix != given:
+            raise NkmapError(
+                f"{output}: the name ends in .{suffix} but the format is {given}; name the file "
+                f".{given} or give --format {suffix}"
+                + ("" if suffix in formats else f" (formats: {', '.join(formats)})")
+            )
+        return given
+    if suffix not in formats:
+        raise NkmapError(
+            f"{output}: .{suffix or '(none)'} is not a format this command writes; give a name "
+            f"ending in {', '.join('.' + f for f in formats)}"
+        )
+    return suffix
 
 
 def _lat_lon(words: Sequence[str]) -> tuple[float, float] | None:
@@ -309,23 +353,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "layers":
             cmd_layers(atlas)
         elif args.command == "export":
-            fmt = args.format or args.output.suffix.lower().lstrip(".")
-            if fmt not in FORMATS:
-                raise NkmapError(
-                    f"{args.output}: give --format (one of {', '.join(FORMATS)}) or a file "
-                    "name ending in one of them"
-                )
+            fmt = output_format(args.output, args.format, FORMATS)
+            check_output(args.output)
             data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
             write_atomic(args.output, data)
             print(f"{args.output}: {fmt}, {len(data):,} bytes, map of {args.date}")
         elif args.command == "animate":
+            output_format(args.output, args.format, ("gif",))
+            check_output(args.output)
             changes = change_dates(atlas)
             data = animation(atlas, changes, _layout(args), args.frame_ms, _progress)
             write_atomic(args.output, data)
             print(f"{args.output}: gif, {len(changes)} frames, {len(data):,} bytes")
         elif args.command == "snapshot":
+            check_output(args.output)
             doc = snapshot(atlas, args.date)
-            args.output.write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
+            text = json.dumps(doc, ensure_ascii=False) + "\n"
+            write_atomic(args.output, text.encode("utf-8"))
             print(f"{args.output}: {len(doc['features'])} features on {args.date}")
         elif args.command == "where":
             cmd_where(atlas, args)

@@ -6,12 +6,35 @@ import os
 import tempfile
 from pathlib import Path
 
+from nkmap.errors import NkmapError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_output(path: Path) -> None:
+    """Refuse, before any work, an output that cannot be written: a missing folder, or a path
+    that exists and is not a regular file (a folder, a device such as /dev/null, a FIFO)."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise NkmapError(f"{path}: exists and is not a regular file; refusing to replace it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise NkmapError(f"{path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise NkmapError(f"{path}: the folder {folder} is not writable")
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, synced and then
-    renamed into place: a failed or interrupted write leaves the old file (or none)."""
+    renamed into place: a failed or interrupted write leaves the old file (or none). The file
+    gets the usual permissions (0666 less the umask), not a temporary file's 0600."""
+    check_output(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -66,9 +66,12 @@ def where(atlas: Atlas, lat: float, lon: float, day: dt.date) -> Where:
     inside the oblast's outline (whatever the date)."""
     west, south, east, north = REGION_BBOX
     if not (south <= lat <= north and west <= lon <= east):
+        hint = ""
+        if south <= lon <= north and west <= lat <= east:
+            hint = f"; the numbers look swapped: did you mean {lon} {lat} (lat lon)?"
         raise NkmapError(
             f"the point {lat} N, {lon} E is outside the atlas's region "
-            f"(lat {south}..{north}, lon {west}..{east})"
+            f"(lat {south}..{north}, lon {west}..{east}){hint}"
         )
     point = Point(lon, lat)
     valid = atlas.valid_on(day)
