@@ -138,3 +138,48 @@ def test_standalone_html_export_steps_offline(tmp_path: Path, atlas: Atlas) -> N
         assert errors == []
     finally:
         driver.quit()
+
+
+def test_comparison_puts_the_earlier_date_left_and_popups_read_as_words() -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_app() as (url, _):
+        driver = chromium()
+        try:
+            open_map(driver, url + "?date=2020-11-10&compare=1994-05-12")
+            sides = WebDriverWait(driver, 30).until(
+                lambda d: d.execute_script(
+                    """
+                    const a = document.getElementById('side-a');
+                    const b = document.getElementById('side-b');
+                    if (!a || !b || !b.textContent) return null;
+                    return [a.textContent, b.textContent];
+                    """
+                )
+            )
+            assert sides == ["12 May 1994", "10 Nov 2020"]  # left, right
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-compare.png"))
+
+            # A control area's popup says who held it once, in words; a town's popup shows its
+            # names in words and no internal identifiers.
+            texts = driver.execute_script(
+                """
+                function popup(selector, fill) {
+                  const path = Array.from(document.querySelectorAll(selector))
+                    .find(p => !fill || p.getAttribute('fill') === fill);
+                  const box = path.getBoundingClientRect();
+                  path.dispatchEvent(new MouseEvent('click', {bubbles: true,
+                    clientX: box.x + box.width / 2, clientY: box.y + box.height / 2}));
+                  const all = document.querySelectorAll('.leaflet-popup-content');
+                  return all[all.length - 1].textContent;
+                }
+                return [popup('.leaflet-nkA-pane path', arguments[0]),
+                        popup('.leaflet-nkPlaces-pane path', null)];
+                """,
+                COLOURS["armenian"],
+            )
+            area, town = texts
+            assert "Held by the Armenian side" in area and "Held by: Held by" not in area
+            assert "Armenian-derived name" in town and "Azerbaijani name" in town
+            assert "position_source" not in town and "Position from" in town
+        finally:
+            driver.quit()

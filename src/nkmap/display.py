@@ -67,6 +67,9 @@ def layer_info(entry: LayerEntry) -> dict[str, Any]:
         "uncertainty_km": entry.uncertainty_km,
         "approximate": entry.approximate,
         "notes": list(entry.notes),
+        # The atlas's own kinds of layer name their properties in words in popups; a layer
+        # of other things (as users add) shows its properties as they are.
+        "builtin": entry.shows != "other",
     }
 
 

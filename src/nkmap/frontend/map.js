@@ -182,6 +182,13 @@
   // ---- popups and tooltips (DOM only) ----------------------------------------------------
 
   const SHOWN_ELSEWHERE = new Set(["title", "description", "sources", "controller", "valid_from", "valid_to", "note", "date"]);
+  // Keys the atlas's own layers use, in words; identifiers and internal fields are not shown.
+  const KEY_LABELS = {
+    name: "Name", name_hy: "Armenian-derived name", name_az: "Azerbaijani name", kind: "Kind",
+    change: "Changed hands on this date", places: "Places inside", route: "Route",
+    position_source: "Position from", status: "Sources", location_note: "Placed", place: "Place",
+  };
+  const HIDDEN_KEYS = new Set(["id", "country", "natural_earth_name", "gn_name", "iso_a3"]);
 
   function popupFor(item) {
     const f = item.f;
@@ -197,14 +204,17 @@
       const span = (f.from ? "from " + longDate(f.from) : "") + (f.to ? " until " + longDate(f.to) : " on");
       box.appendChild(el("p", null, "Shown " + span.trim()));
     }
-    if (f.controller) box.appendChild(el("p", null, "Held by: " + (S.data.labels[f.controller] || f.controller)));
+    if (f.controller) box.appendChild(el("p", "nk-held", S.data.labels[f.controller] || f.controller));
     if (p.note) box.appendChild(el("p", "approx", "Note: " + asText(p.note)));
-    const keys = Object.keys(p).filter(function (k) { return !SHOWN_ELSEWHERE.has(k) && asText(p[k]) !== ""; });
+    const own = item.layer.builtin;
+    const keys = Object.keys(p).filter(function (k) {
+      return !SHOWN_ELSEWHERE.has(k) && !(own && HIDDEN_KEYS.has(k)) && asText(p[k]) !== "";
+    });
     if (keys.length) {
       const table = el("table");
       keys.forEach(function (k) {
         const tr = el("tr");
-        tr.appendChild(el("td", null, k));
+        tr.appendChild(el("td", null, (own && KEY_LABELS[k]) || k));
         tr.appendChild(el("td", null, asText(p[k])));
         table.appendChild(tr);
       });
@@ -478,7 +488,7 @@
     document.getElementById("label").title = dates[index].label;
     document.getElementById("map").setAttribute("data-date", day);
     showAreas(day);
-    document.getElementById("side-a").textContent = longDate(day);
+    if (S.compare) updateClip();
     const script = performance.now() - t0;
     if (source && source.timeStamp !== undefined) {
       const inputAt = source.timeStamp;
@@ -578,6 +588,7 @@
     const paneB = S.map.getPane("nkB");
     if (!S.compare) {
       paneA.style.clip = "";
+      paneB.style.clip = "";
       S.dividerEl.style.display = "none";
       return;
     }
@@ -586,8 +597,15 @@
     const nw = S.map.containerPointToLayerPoint([0, 0]);
     const se = S.map.containerPointToLayerPoint(size);
     const cx = S.map.containerPointToLayerPoint([x, 0]).x;
-    paneA.style.clip = "rect(" + nw.y + "px, " + cx + "px, " + se.y + "px, " + nw.x + "px)";
-    paneB.style.clip = "rect(" + nw.y + "px, " + se.x + "px, " + se.y + "px, " + cx + "px)";
+    // The earlier date on the left, as on the time bar.
+    const day = S.data.dates[S.dateIndex].date;
+    const aLeft = day <= S.compare.date;
+    const left = aLeft ? paneA : paneB;
+    const right = aLeft ? paneB : paneA;
+    left.style.clip = "rect(" + nw.y + "px, " + cx + "px, " + se.y + "px, " + nw.x + "px)";
+    right.style.clip = "rect(" + nw.y + "px, " + se.x + "px, " + se.y + "px, " + cx + "px)";
+    document.getElementById("side-a").textContent = longDate(aLeft ? day : S.compare.date);
+    document.getElementById("side-b").textContent = longDate(aLeft ? S.compare.date : day);
     S.dividerEl.style.display = "";
     S.dividerEl.style.left = x + "px";
   }
@@ -635,7 +653,6 @@
       }
     });
     S.compare = { date: compare.date, forDate: compare.for_date, transfers: compare.transfers || [], present: present };
-    document.getElementById("side-b").textContent = longDate(compare.date);
     updateClip();
     setDate(S.dateIndex, null);
   }
@@ -651,7 +668,7 @@
     S.map = L.map("map", { zoomSnap: 0.5, maxBounds: bounds.pad(1.5), minZoom: 6, attributionControl: true });
     S.map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener noreferrer">Leaflet</a>');
     S.map.attributionControl.addAttribution(OFFLINE_ATTRIBUTION);
-    [["nkBase", 250], ["nkA", 400], ["nkB", 401], ["nkTop", 450], ["nkEvents", 460], ["nkPlaces", 470], ["nkLabels", 480]].forEach(function (p) {
+    [["nkBase", 250], ["nkA", 400], ["nkB", 401], ["nkTop", 450], ["nkPlaces", 455], ["nkEvents", 460], ["nkLabels", 480]].forEach(function (p) {
       S.map.createPane(p[0]).style.zIndex = String(p[1]);
       S.renderers[p[0]] = L.svg({ pane: p[0], padding: 0.5 });
     });
