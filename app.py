@@ -135,6 +135,10 @@ def on_map() -> None:
     set_view(with_map_value(view(), value, data.changes))
 
 
+def dismiss_notes() -> None:
+    st.session_state["notes"] = ()
+
+
 def on_goto() -> None:
     set_view(replace(view(), date=st.session_state["goto"]))
     st.session_state["jump"] = st.session_state.get("jump", 0) + 1
@@ -542,8 +546,11 @@ def main() -> None:
     sidebar(data)
     st.title("Territorial control in Nagorno-Karabakh, 1923-2024")
     notes = st.container()
-    for note in st.session_state.pop("notes", ()):
-        notes.warning(escape_markdown(note))
+    pending = st.session_state.get("notes", ())
+    if pending:  # notes about the page's address stay until the reader dismisses them
+        for note in pending:
+            notes.warning(escape_markdown(note))
+        notes.button("Dismiss", key="dismiss_notes", on_click=dismiss_notes)
     current = view()
     col_map, col_info = st.columns([3, 2], gap="medium")
     with col_map:

@@ -128,6 +128,13 @@ def test_bad_query_parameters_are_ignored_with_a_note() -> None:
     assert any("Ignored view" in t for t in texts)
     assert all("<script>" not in t for t in texts)  # escaped for Markdown
     assert at.subheader[0].value == "1 December 2020"  # the default date
+    # The notes stay while the reader works (the map reports back, a step, a new name form)
+    # until dismissed.
+    at.sidebar.radio(key="names").set_value("hy").run()
+    at.run()
+    assert sum("Ignored" in w.value for w in at.warning) == 3
+    at.button(key="dismiss_notes").click().run()
+    assert not any("Ignored" in w.value for w in at.warning)
 
 
 def test_the_atlas_is_sent_once_and_each_step_is_small() -> None:

@@ -376,10 +376,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "history":
             cmd_history(args)
         elif args.command == "stats":
-            areas = areas_by_controller(state_at(atlas, args.date))
+            state = state_at(atlas, args.date)
+            areas = areas_by_controller(state)
+            changes = change_dates(atlas)
+            mapped = [c.date for c in changes if len(state_at(atlas, c.date).control)]
+            notes = []
+            if not len(state.control):
+                span = f"from {mapped[0]}" if mapped else "on no date"
+                notes.append(f"control is not mapped on {args.date}; it is mapped {span}")
+            elif changes and args.date > changes[-1].date:
+                notes.append(
+                    f"{args.date} is after the atlas's last change ({changes[-1].date}); the "
+                    "figures are those of that change"
+                )
             if args.json:
-                print(json.dumps({"date": args.date.isoformat(), "area_km2": areas}))
+                doc = {"date": args.date.isoformat(), "area_km2": areas, "notes": notes}
+                print(json.dumps(doc))
             else:
+                for note in notes:
+                    print(f"note: {note}")
                 print(f"Area held on {args.date} (km2, equal-area projection):")
                 for side, km2 in areas.items():
                     print(f"  {side:22} {km2:9,.0f}  ({share_text(side, km2)})")
