@@ -133,6 +133,11 @@ def test_standalone_html_export_steps_offline(tmp_path: Path, atlas: Atlas) -> N
         after = map_state(driver)
         assert after["date"] == following.isoformat() and after["shapes"] != before["shapes"]
         assert driver.current_url.endswith(f"#date={following}")  # a link to this date
+        title = driver.find_element(By.ID, "pagetitle").text
+        assert title == "Territorial control in Nagorno-Karabakh, 1923-2024"
+        # A link to another date of the same page moves the open map there.
+        driver.execute_script("location.hash = '#date=1994-05-12'")
+        WebDriverWait(driver, 10).until(lambda d: map_state(d)["date"] == "1994-05-12")
         driver.save_screenshot(str(ARTIFACTS / "standalone-2020-11-20.png"))
         errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []

@@ -91,8 +91,11 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
                 "geometry": display_geometry(row.geometry, entry.uncertainty_km),
             }
         )
+    base = atlas.features[atlas.features["shows"] == "countries"]
     return {
         "bbox": list(REGION_BBOX),
+        # The base map's extent: the map never shows beyond it (no blank bands).
+        "frame": [float(v) for v in base.total_bounds] if len(base) else list(REGION_BBOX),
         "dates": [{"date": c.date.isoformat(), "label": c.label} for c in changes],
         "layers": [layer_info(e) for e in atlas.entries],
         "features": features,

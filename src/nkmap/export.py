@@ -158,7 +158,8 @@ def standalone_html(atlas: Atlas, changes: Sequence[Change], day: dt.date | None
         '<script src="map.js"></script>', data_tag + '<script src="map.js"></script>'
     )
     page = re.sub(r'<script src="([\w/.-]+\.js)"></script>', inline_js, page)
-    return page
+    title = '<header id="pagetitle">Territorial control in Nagorno-Karabakh, 1923-2024</header>'
+    return page.replace('<div id="app">', '<div id="app">\n  ' + title, 1)
 
 
 def export(

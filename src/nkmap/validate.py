@@ -22,6 +22,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FEATURES = 10_000
 MAX_VERTICES = 1_000_000
 REGION_MARGIN_DEG = 1.0  # layers may reach this far beyond the region (the base map does)
+COUNTRIES_MARGIN_DEG = 4.0  # country and province outlines reach further (a wide window)
 
 KINDS = {
     "area": ("Polygon", "MultiPolygon"),
@@ -273,7 +274,7 @@ def check_collection(
     """Check a parsed GeoJSON document as a layer; return its usable features and problems."""
     if bbox is None:
         w, s, e, n = REGION_BBOX
-        m = REGION_MARGIN_DEG
+        m = COUNTRIES_MARGIN_DEG if shows in ("countries", "rayons") else REGION_MARGIN_DEG
         bbox = (w - m, s - m, e + m, n + m)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         found = doc.get("type") if isinstance(doc, dict) else _type(doc)

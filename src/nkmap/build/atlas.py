@@ -54,7 +54,8 @@ from nkmap.geometry import REGION_BBOX, to_lonlat, to_metres
 GRID = 1e-5  # output coordinates are snapped to this grid (about 1 m)
 SLIVER_M2 = 2e5  # pieces under 0.2 km2 left by overlaying generalised data are dropped
 FRAME_BBOX = REGION_BBOX
-BASEMAP_BBOX = (43.8, 38.3, 48.6, 41.4)
+BASEMAP_BBOX = (43.8, 38.3, 48.6, 41.4)  # rayons and towns
+COUNTRIES_BBOX = (41.0, 36.5, 51.5, 43.0)  # countries, provinces: enough for a wide window
 
 # Natural Earth names for the rayons used below (its ``name`` column). Two entries are
 # mislabelled there: the Lachin rayon is stored as "Lankaran" (gn_name "Lacin Rayonu"); the
@@ -83,6 +84,7 @@ class Sources:
     line_pieces: list[LineString]
     countries: gpd.GeoDataFrame
     provinces: gpd.GeoDataFrame
+    provinces_wide: gpd.GeoDataFrame
     geonames: dict[str, tuple[float, float]]
 
 
@@ -90,8 +92,14 @@ def read_sources(natural_earth: Path, geonames: Path) -> Sources:
     """Read the Natural Earth GeoPackage (its three layers, by name) and GeoNames' cities."""
     read = {"engine": "pyogrio", "bbox": BASEMAP_BBOX}
     borders = gpd.read_file(natural_earth, layer="disputed_borders", **read)
-    countries = gpd.read_file(natural_earth, layer="countries", **read)
+    countries = gpd.read_file(
+        natural_earth, layer="countries", engine="pyogrio", bbox=COUNTRIES_BBOX
+    )
     provinces = gpd.read_file(natural_earth, layer="states_provinces", **read)
+    # The base map reaches further (a wide window); the construction uses the rayons above.
+    wide = gpd.read_file(
+        natural_earth, layer="states_provinces", engine="pyogrio", bbox=COUNTRIES_BBOX
+    )
 
     def pieces(name: str) -> list[LineString]:
         out: list[LineString] = []
@@ -111,6 +119,7 @@ def read_sources(natural_earth: Path, geonames: Path) -> Sources:
         pieces("Ceasefire Line 1994"),
         countries,
         provinces,
+        wide,
         found,
     )
 
@@ -908,7 +917,7 @@ def _basemap(out: Path, catalog: Catalog, src: Sources, towns: dict[str, PlacedT
     frame = box(*BASEMAP_BBOX)
     countries = []
     for _, row in src.countries.sort_values("NAME").iterrows():
-        geom = shapely.set_precision(row.geometry.intersection(frame), GRID)
+        geom = shapely.set_precision(row.geometry.intersection(box(*COUNTRIES_BBOX)), GRID)
         if not geom.is_empty:
             countries.append(feature(geom, {"name": row["NAME"], "iso_a3": row["ISO_A3"]}))
     common = {
@@ -931,11 +940,13 @@ def _basemap(out: Path, catalog: Catalog, src: Sources, towns: dict[str, PlacedT
         **common,
     )
     rayons = []
-    for _, row in src.provinces.sort_values(["admin", "name"]).iterrows():
-        geom = shapely.set_precision(row.geometry.intersection(frame), GRID)
+    for _, row in src.provinces_wide.sort_values(["admin", "name"]).iterrows():
+        geom = shapely.set_precision(row.geometry.intersection(box(*COUNTRIES_BBOX)), GRID)
         if geom.is_empty:
             continue
         name = RAYON_NAMES.get(row["name"], row["name"])
+        if row["name"] == "Lankaran" and row["gn_name"] != "Lacin Rayonu":
+            name = "Lankaran"  # the real one, on the Caspian (the mislabelled one is Lachin)
         if row["name"] == "Şuşa":
             name = "Shusha (town)" if row["gn_name"] == "Susa Sahari" else "Shusha"
         rayons.append(

@@ -659,6 +659,17 @@
 
   // ---- set-up ----------------------------------------------------------------------------
 
+  // Keep the view over the base map: panning stops at its edges, and zooming out stops where
+  // the base map would no longer fill the window (unless the region itself needs more room).
+  function keepInFrame() {
+    const f = S.data.frame;
+    if (!f) return;
+    const frame = L.latLngBounds([f[1], f[0]], [f[3], f[2]]);
+    const least = Math.min(S.map.getBoundsZoom(frame, true), S.map.getBoundsZoom(S.regionBounds));
+    S.map.setMinZoom(Math.max(6, Math.floor(least * 2) / 2));
+    S.map.setMaxBounds(frame);
+  }
+
   function load(data, version) {
     S.data = data;
     S.version = version;
@@ -673,7 +684,10 @@
       S.renderers[p[0]] = L.svg({ pane: p[0], padding: 0.5 });
     });
     S.map.getPane("nkLabels").style.pointerEvents = "none";
+    S.regionBounds = bounds;
     S.map.fitBounds(bounds);
+    keepInFrame();
+    S.map.on("resize", keepInFrame);
     data.features.forEach(function (f, k) {
       const item = { f: f, layer: data.layers[f.layer], a: null, b: null };
       S.items.push(item);
@@ -815,6 +829,11 @@
     const hash = /date=(\d{4}-\d{2}-\d{2})/.exec(location.hash);
     const day = hash ? hash[1] : embedded.getAttribute("data-date") || "9999-12-31";
     onArgs({ data: embedded.textContent, version: "embedded", names: "both", jump: { date: day, seq: 0 }, compare: null });
+    // A link to another date of the same page (#date=...) moves the map there.
+    window.addEventListener("hashchange", function () {
+      const m = /date=(\d{4}-\d{2}-\d{2})/.exec(location.hash);
+      if (m && S.data.dates[S.dateIndex] && m[1] !== S.data.dates[S.dateIndex].date) setDate(indexOf(m[1]), null);
+    });
   } else {
     send("streamlit:componentReady", { apiVersion: 1 });
   }
