@@ -914,7 +914,6 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
 
 
 def _basemap(out: Path, catalog: Catalog, src: Sources, towns: dict[str, PlacedTown]) -> None:
-    frame = box(*BASEMAP_BBOX)
     countries = []
     for _, row in src.countries.sort_values("NAME").iterrows():
         geom = shapely.set_precision(row.geometry.intersection(box(*COUNTRIES_BBOX)), GRID)
