@@ -106,7 +106,7 @@ def test_format_comes_from_the_file_name_and_bad_options_fail_cleanly(
         (["-o", str(tmp_path / "map.txt")], "give --format"),
         (["-o", str(tmp_path / "a.png"), "--width", "20"], "width 20 px: expected 100 to 8000"),
         (["-o", str(tmp_path / "a.png"), "--area", "40,30,50,45"], "area 40.0,30.0,50.0,45.0"),
-        (["-o", str(tmp_path / "no" / "a.png")], "No such file"),
+        (["-o", str(tmp_path / "no" / "a.png")], "a.png: the folder"),
     ):
         assert main(["export", "--date", "2005-01-01", *args]) == 1
         assert message in capsys.readouterr().err

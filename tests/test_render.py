@@ -92,3 +92,17 @@ def test_figure_has_the_requested_size(atlas: Atlas, width: int, height: int, dp
         assert (round(w), round(h)) == (width, height)
     finally:
         close(fig)
+
+
+def test_the_oblast_outline_is_a_reference_only_after_its_abolition(atlas: Atlas) -> None:
+    def legend(day: dt.date) -> str:
+        fig = print_layout(atlas, day, change_dates(atlas))
+        try:
+            return "\n".join(texts(fig))
+        finally:
+            close(fig)
+
+    during, after = legend(dt.date(1960, 1, 1)), legend(dt.date(2005, 1, 1))
+    assert "Autonomous oblast, 1991 outline" in during
+    assert "Former autonomous oblast (1991 outline, for reference)" not in during
+    assert "Former autonomous oblast (1991 outline, for reference)" in after

@@ -270,8 +270,8 @@ def output_format(output: Path, given: str | None, formats: Sequence[str]) -> st
         return given
     if suffix not in formats:
         raise NkmapError(
-            f"{output}: .{suffix or '(none)'} is not a format this command writes; give a name "
-            f"ending in {', '.join('.' + f for f in formats)}"
+            f"{output}: .{suffix or '(none)'} is not a format this command writes; give --format "
+            f"(one of {', '.join(formats)}) or a name ending in one of them"
         )
     return suffix
 

@@ -122,11 +122,21 @@ def draw_map(
             drawn.add(kind)
             colour, width, style = _dashes(kind)
             _lines(ax, lines, color=colour, linewidth=width, linestyle=style)
-    oblast = atlas.features[atlas.features["shows"] == "oblast"].geometry
-    if len(oblast):
-        drawn.add("oblast")
+    outline = atlas.features[atlas.features["shows"] == "oblast"]
+    if len(outline):
+        # In full while the oblast exists; faintly, for reference, before and after.
+        day = state.date
+        exists = bool(((outline["valid_from"] <= day) & (day < outline["valid_to"])).any())
+        drawn.add("oblast" if exists else "oblast_reference")
         colour, width, style = _dashes("oblast")
-        _lines(ax, oblast, color=colour, linewidth=width, linestyle=style)
+        _lines(
+            ax,
+            outline.geometry,
+            color=colour,
+            linewidth=width if exists else width * 0.6,
+            linestyle=style,
+            alpha=1.0 if exists else 0.4,
+        )
     other = f[(f["shows"] == "other") & (f["kind"] != "point")].geometry
     _fill(ax, other, facecolor="#999999", edgecolor="#333333", alpha=0.5, linewidth=0.8)
     points = f[(f["shows"] == "other") & (f["kind"] == "point")].geometry
@@ -282,12 +292,16 @@ def _legend(ax: Axes, drawn: set[str], y: float, compare_label: str | None) -> f
     ax.text(0, y, "Legend", fontsize=8, fontweight="bold", va="top")
     y -= 0.05
     rows: list[tuple[str, str]] = [(f"control:{c}", LABELS[c]) for c in COLOURS]
-    rows += [(k, LINE_LABELS[k]) for k in ("unmapped", "peacekeeping", "line_of_contact", "oblast")]
+    rows += [(k, LINE_LABELS[k]) for k in ("unmapped", "peacekeeping", "line_of_contact")]
+    reference = "oblast_reference" in drawn
+    rows.append(("oblast", LINE_LABELS["oblast_reference" if reference else "oblast"]))
     rows.append(("events", "Events of this step"))
     if compare_label:
         rows.append(("changed", compare_label))
     for key, label in rows:
         alpha = 1.0 if key in drawn else 0.35
+        if key == "oblast" and reference:
+            alpha = 0.6
 
         def swatch(top: float = y, **style: Any) -> None:
             ax.add_patch(Rectangle((0, top - 0.025), 0.1, 0.03, linewidth=0.5, **style))

@@ -53,6 +53,7 @@
     dated: [], // indices of features switched by date
     events: [], // indices of event features
     places: [],
+    oblast: [], // indices of the oblast's outline
     dateIndex: -1,
     names: "both",
     jumpSeq: null,
@@ -474,6 +475,20 @@
       if (current) { item.a.bringToFront(); present.add("events"); }
     });
     present.add("oblast");
+    // The oblast's outline is drawn in full while it exists, and faintly (for reference) before
+    // and after, so that its creation and abolition are visible steps.
+    let exists = false;
+    S.oblast.forEach(function (k) {
+      const item = S.items[k];
+      const on = visibleAt(item.f, day);
+      exists = exists || on;
+      item.a.setStyle(on ? { opacity: 1, weight: S.data.lines.oblast.width } : { opacity: 0.35, weight: 1 });
+    });
+    if (S.legendRows.oblast) {
+      S.legendRows.oblast.lastChild.textContent = exists
+        ? S.data.line_labels.oblast
+        : S.data.line_labels.oblast_reference;
+    }
     if (S.compare) {
       S.compare.present.forEach(function (k) { present.add(k); });
       showTransfers();
@@ -695,6 +710,7 @@
       if (shows === "events") S.events.push(k);
       else if (ALWAYS.has(shows)) {
         if (shows === "places") S.places.push(k);
+        if (shows === "oblast") S.oblast.push(k);
         show(item, "a", true);
       } else S.dated.push(k);
     });
