@@ -12,7 +12,7 @@ from nkmap.catalog import load_atlas
 from nkmap.errors import NkmapError
 from nkmap.geometry import area_km2
 from nkmap.stats import areas_by_controller, overlaps, where
-from nkmap.timeline import change_dates, state_at
+from nkmap.timeline import change_dates, state_at, transfers
 
 D = dt.date
 
@@ -122,3 +122,14 @@ def test_overlaps_are_found(write_atlas: WriteAtlas) -> None:
     found = overlaps(load_atlas(write_atlas([(entry("clash"), clash)])))
     assert len(found) == 1
     assert "clash#0 (armenian) and clash#1 (azerbaijani) overlap by" in found[0]
+
+
+def test_land_passing_into_not_mapped_counts_as_a_change() -> None:
+    """From 10 November 2020 no source says who held Zarysly and its neighbours: that land
+    leaves the Armenian side for "not mapped", and the comparison says so."""
+    atlas = load_atlas()
+    moved = {(t.before, t.after): t.area_km2 for t in transfers(
+        atlas, dt.date(2020, 11, 9), dt.date(2020, 11, 10)
+    )}  # fmt: skip
+    assert moved.get(("armenian", "unmapped"), 0) > 10
+    assert transfers(atlas, dt.date(1980, 1, 1), dt.date(2005, 1, 1)) == []  # nothing mapped

@@ -15,11 +15,13 @@ LABELS = {
     "armenian": "Held by the Armenian side",
     "azerbaijani": "Held by Azerbaijan",
     "russian_peacekeepers": "Lachin corridor (Russian peacekeepers)",
+    "unmapped": "Control not mapped",
 }
 SHORT_LABELS = {
     "armenian": "Armenian side",
     "azerbaijani": "Azerbaijan",
     "russian_peacekeepers": "Russian peacekeepers",
+    "unmapped": "not mapped",
 }
 # Lines and outlines: colour, width (px) and dash pattern ("" for solid).
 LINES = {

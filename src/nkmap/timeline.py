@@ -14,6 +14,7 @@ from nkmap.dates import BEGINNING, END_OF_TIME
 from nkmap.geometry import area_km2
 
 TIMELESS = ("countries", "rayons", "places")
+UNMAPPED = "unmapped"  # in transfers: land whose control is not mapped on that date
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,9 @@ MIN_TRANSFER_KM2 = 0.5
 
 def transfers(atlas: Atlas, first: dt.date, second: dt.date) -> list[Transfer]:
     """What changed hands between two dates: for each pair of controllers, the land held by the
-    first on ``first`` and by the second on ``second``, largest first. Land mapped on only one
-    of the dates is not counted (see :func:`mapped_on`)."""
+    first on ``first`` and by the second on ``second``, largest first. Land marked "not mapped"
+    on one date and held on the other counts (as ``unmapped``); on a date with no control mapped
+    at all, nothing is counted (see :func:`mapped_on`)."""
     held_first = _held(state_at(atlas, first))
     held_second = _held(state_at(atlas, second))
     found = []
@@ -119,8 +121,14 @@ def mapped_on(atlas: Atlas, day: dt.date) -> bool:
 
 
 def _held(state: State) -> dict[str, BaseGeometry]:
+    """Each side's land on the state's date, and the land whose control is not mapped then
+    (passing into or out of "not mapped" is a change too)."""
     control = state.control
-    return {
+    held = {
         str(controller): shapely.union_all(group.geometry.values)
         for controller, group in control.groupby("controller", sort=True)
     }
+    unmapped = state.features[state.features["shows"] == "unmapped"]
+    if len(unmapped) and held:
+        held[UNMAPPED] = shapely.union_all(unmapped.geometry.values)
+    return held
