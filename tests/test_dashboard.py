@@ -23,10 +23,11 @@ from nkmap.geometry import area_km2
 from nkmap.timeline import change_dates, state_at
 
 
-def test_defaults_open_on_the_december_2020_map(atlas: Atlas) -> None:
-    view = parse_view({}, change_dates(atlas))
-    assert view == View(dt.date(2020, 12, 1))
-    assert view_params(view) == {"date": "2020-12-01"}
+def test_defaults_open_on_the_latest_state_of_control(atlas: Atlas) -> None:
+    changes = change_dates(atlas)
+    view = parse_view({}, changes)
+    assert view == View(changes[-1].date)
+    assert view_params(view) == {"date": changes[-1].date.isoformat()}
 
 
 def test_a_date_between_changes_shows_the_last_change_before_it(atlas: Atlas) -> None:
@@ -66,9 +67,10 @@ def test_every_view_survives_a_round_trip_through_its_link(atlas: Atlas) -> None
 def test_bad_link_parameters_fall_back_with_a_note(
     atlas: Atlas, params: dict[str, str], field: str
 ) -> None:
-    view = parse_view(params, change_dates(atlas))
+    changes = change_dates(atlas)
+    view = parse_view(params, changes)
     assert len(view.notes) == 1 and view.notes[0].startswith(f"Ignored {field}=")
-    assert view_params(view)["date"] == "2020-12-01"
+    assert view_params(view)["date"] == changes[-1].date.isoformat()  # the latest state
 
 
 def test_map_reports_update_the_view_and_malformed_ones_change_nothing(atlas: Atlas) -> None:

@@ -46,10 +46,10 @@ class View:
 
 
 def default_date(changes: list[Change]) -> dt.date:
+    """The page opens on the latest state of control (the last change), unless its address
+    says otherwise."""
     days = [c.date for c in changes]
-    if not days:
-        return DEFAULT_DATE
-    return DEFAULT_DATE if DEFAULT_DATE in days else days[-1]
+    return days[-1] if days else DEFAULT_DATE
 
 
 def snap(changes: list[Change], day: dt.date) -> dt.date:
