@@ -147,6 +147,14 @@ def test_standalone_html_export_steps_offline(tmp_path: Path, atlas: Atlas) -> N
         driver.save_screenshot(str(ARTIFACTS / "standalone-2020-11-20.png"))
         errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
+        # On a phone the legend starts folded, leaving the map to the reader.
+        driver.set_window_size(390, 844)
+        driver.refresh()
+        WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script("return document.getElementById('map').dataset.date")
+        )
+        assert not driver.execute_script("return document.querySelector('.nk-legend').open")
+        driver.save_screenshot(str(ARTIFACTS / "standalone-phone.png"))
     finally:
         driver.quit()
 

@@ -347,7 +347,7 @@
     const control = L.control({ position: "bottomleft" });
     control.onAdd = function () {
       const outer = el("details", "nk-panel nk-legend");
-      outer.open = true;
+      outer.open = S.map.getSize().x >= 600; // on a phone the legend starts folded
       outer.appendChild(el("summary", null, "Legend"));
       const box = el("div");
       outer.appendChild(box);
