@@ -4,9 +4,9 @@ On each stage's first day every cell (see :mod:`nkmap.build.cells`) takes the co
 settlement's history gives for that day. Dissolving the cells by controller gives the areas:
 
 - **Armenian-held**: the cells of places held by the Armenian side.
-- **Lachin corridor** (from 1 December 2020): a 5 km band along the road in use (see
-  :data:`CORRIDOR_ROUTES`), outside the Armenian-held area and clear of the places Azerbaijan
-  held next to the road (Shusha town).
+- **Lachin corridor** (from 10 November 2020): a 5 km band along the road in use (the routes
+  are in :mod:`nkmap.build.atlas`), outside the Armenian-held area, and through the cell of an
+  Azerbaijani-held town beside the road (Shusha) only along the road itself.
 - **Not mapped**: the cells of places whose history does not say who held them on the date.
 - **Azerbaijani-held**: the rest of Azerbaijan's mainland within the frame.
 
