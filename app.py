@@ -244,6 +244,14 @@ def place_search() -> None:
         st.session_state["place_seq"] = st.session_state.get("place_seq", 0) + 1
 
 
+def previewed() -> dict[str, Any] | None:
+    """The layer being previewed in this session, for the map to zoom to it once."""
+    checked = st.session_state.get("preview")
+    if checked is None or st.session_state.get("session_atlas") is None:
+        return None
+    return {"layer": checked.entry.id, "seq": st.session_state.get("preview_seq", 0)}
+
+
 def chosen_place() -> Settlement | None:
     gaz = gazetteer()
     key = st.session_state.get("place")
@@ -524,6 +532,7 @@ def preview_upload(upload: Any, meta: dict[str, Any]) -> None:
         st.error(f"Nothing was added: {escape_markdown(str(exc))}")
         return
     st.session_state["preview"] = checked
+    st.session_state["preview_seq"] = st.session_state.get("preview_seq", 0) + 1
     st.session_state["session_atlas"] = prepare(preview(base, checked))
     if checked.entry.valid_from is not None:
         set_view(replace(view(), date=checked.entry.valid_from))
@@ -568,6 +577,7 @@ def main() -> None:
             place=None
             if place is None
             else place_payload(place, data.changes, st.session_state.get("place_seq", 0)),
+            focus=previewed(),
             version=data.version,
             names=current.names,
             jump={"date": current.date.isoformat(), "seq": st.session_state.get("jump", 0)},

@@ -238,6 +238,7 @@ def test_upload_form_previews_a_good_layer_in_the_session_only(
     titles = [layer["title"] for layer in json.loads(args["data"])["layers"]]
     assert "Centre of the autonomous oblast" in titles
     assert args["jump"]["date"] == "1923-07-07"  # the map moves to the layer's first date
+    assert args["focus"]["layer"] == "oblast-centre"  # ... and zooms to the layer
     assert not [b for b in at.button if b.key == "add_save"]  # saving is off
     # Another session does not see it.
     assert open_add_tab().session_state["sent"] == before

@@ -39,8 +39,8 @@ def test_dashboard_steps_in_chromium(hostile_geodata: Path) -> None:
             # Hostile text from a layer: the popup shows it as text and nothing runs.
             popup = driver.execute_script(
                 """
-                const path = Array.from(document.querySelectorAll('.leaflet-nkA-pane path'))
-                  .find(p => p.getAttribute('fill') === '#999999');
+                // Layers of other things are drawn in their own pane, above the towns.
+                const path = document.querySelector('.leaflet-nkUser-pane path');
                 const box = path.getBoundingClientRect();
                 path.dispatchEvent(new MouseEvent('click', {bubbles: true,
                   clientX: box.x + box.width / 2, clientY: box.y + box.height / 2}));
@@ -54,6 +54,11 @@ def test_dashboard_steps_in_chromium(hostile_geodata: Path) -> None:
             assert HOSTILE in popup["text"] and HOSTILE_KEY in popup["text"]
             assert popup["images"] == 0 and "<img" not in popup["html"]
             assert all(link.startswith("https://") for link in popup["links"])
+            shown = driver.execute_script(
+                "return Array.from(document.querySelectorAll('.nk-legend .row'))"
+                ".filter(r => !r.classList.contains('absent')).map(r => r.textContent)"
+            )
+            assert any("Other layers" in row for row in shown)  # the legend names it
             time.sleep(0.5)  # an injected handler would have run by now
             assert driver.execute_script("return window.top.__pwned === undefined")
 

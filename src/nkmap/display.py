@@ -24,7 +24,15 @@ from shapely.geometry.base import BaseGeometry
 from nkmap.catalog import Atlas, LayerEntry, load_atlas
 from nkmap.dates import BEGINNING, END_OF_TIME
 from nkmap.geometry import REGION_BBOX
-from nkmap.style import COLOURS, LABELS, LINE_LABELS, LINES, NAME_KEYS, SHORT_LABELS
+from nkmap.style import (
+    COLOURS,
+    LABELS,
+    LINE_LABELS,
+    LINES,
+    NAME_KEYS,
+    OTHER_COLOUR,
+    SHORT_LABELS,
+)
 from nkmap.timeline import Change, Transfer, change_dates
 
 # The map's page, code and styles (and Leaflet), served to the dashboard's component and
@@ -100,6 +108,7 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         "layers": [layer_info(e) for e in atlas.entries],
         "features": features,
         "colours": COLOURS,
+        "other_colour": OTHER_COLOUR,
         "labels": LABELS,
         "short_labels": SHORT_LABELS,
         "lines": {k: {"colour": c, "width": w, "dash": d} for k, (c, w, d) in LINES.items()},

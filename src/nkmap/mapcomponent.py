@@ -30,12 +30,14 @@ def atlas_map(
     height: int,
     key: str,
     place: dict[str, Any] | None = None,
+    focus: dict[str, Any] | None = None,
     on_change: WidgetCallback | None = None,
 ) -> Any:
     """Mount the map. ``data`` is the payload's JSON, sent only when the browser lacks it
     (``None`` otherwise); ``jump`` moves the map to ``jump["date"]`` when ``jump["seq"]`` is
     new; ``place`` marks a settlement and draws its control along the time bar (the map flies
-    to it when ``place["seq"]`` is new)."""
+    to it when ``place["seq"]`` is new); ``focus`` zooms to the layer ``focus["layer"]`` when
+    ``focus["seq"]`` is new (a layer just previewed)."""
     return _atlas_map(
         data=data,
         version=version,
@@ -46,6 +48,7 @@ def atlas_map(
         base=base,
         height=height,
         place=place,
+        focus=focus,
         key=key,
         on_change=on_change,
         default=None,

@@ -36,7 +36,15 @@ from nkmap.catalog import Atlas
 from nkmap.geometry import REGION_BBOX
 from nkmap.layout import Layout
 from nkmap.stats import areas_by_controller
-from nkmap.style import COLOURS, LABELS, LINE_LABELS, LINES, NAME_KEYS, SHORT_LABELS
+from nkmap.style import (
+    COLOURS,
+    LABELS,
+    LINE_LABELS,
+    LINES,
+    NAME_KEYS,
+    OTHER_COLOUR,
+    SHORT_LABELS,
+)
 from nkmap.timeline import Change, State, Transfer, change_on_or_before, state_at
 
 # Drawn text is never parsed as math; SVG keeps text as text (searchable, escaped by the
@@ -138,17 +146,18 @@ def draw_map(
             alpha=1.0 if exists else 0.4,
         )
     other = f[(f["shows"] == "other") & (f["kind"] != "point")].geometry
-    _fill(ax, other, facecolor="#999999", edgecolor="#333333", alpha=0.5, linewidth=0.8)
+    _fill(ax, other, facecolor=OTHER_COLOUR, edgecolor="#8e0152", alpha=0.45, linewidth=0.8)
     points = f[(f["shows"] == "other") & (f["kind"] == "point")].geometry
     if len(points):
         xy = [(p.x, p.y) for g in points for p in shapely.get_parts(g)]
         ax.scatter(
             [x for x, _ in xy],
             [y for _, y in xy],
-            s=25,
-            facecolor="#999999",
-            edgecolor="#333333",
-            zorder=5,
+            s=30,
+            facecolor=OTHER_COLOUR,
+            edgecolor="#ffffff",
+            linewidth=0.8,
+            zorder=6,
         )
     for t in changed:
         drawn.add("changed")

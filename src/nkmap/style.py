@@ -17,6 +17,8 @@ LABELS = {
     "russian_peacekeepers": "Lachin corridor (Russian peacekeepers)",
     "unmapped": "Control not mapped",
 }
+# Layers of other things (as users add them): one colour of their own in the map and in print.
+OTHER_COLOUR = "#c51b7d"
 SHORT_LABELS = {
     "armenian": "Armenian side",
     "azerbaijani": "Azerbaijan",

@@ -177,7 +177,8 @@
       return { fillColor: "#f4f1ea", fillOpacity: S.base === "none" ? 1 : 0, color: "#8a8a8a", weight: 1 };
     }
     if (shows === "rayons") return { fill: false, color: "#b9b2a5", weight: 0.7 };
-    return { fillColor: "#999999", fillOpacity: 0.3, color: "#333333", weight: 1.2 };
+    // Layers of other things (as users add): a colour of their own, drawn above the towns.
+    return { fillColor: S.data.other_colour, fillOpacity: 0.35, color: "#8e0152", weight: 2 };
   }
 
   // ---- popups and tooltips (DOM only) ----------------------------------------------------
@@ -266,7 +267,8 @@
     if (shows === "oblast") return "nkTop";
     if (shows === "places") return "nkPlaces";
     if (shows === "events") return "nkEvents";
-    return side === "b" ? "nkB" : "nkA";
+    if (side === "b") return "nkB";
+    return shows === "other" ? "nkUser" : "nkA";
   }
 
   function build(item, side) {
@@ -291,7 +293,7 @@
         renderer: S.renderers[pane],
         pointToLayer: function (feat, latlng) {
           return L.circleMarker(latlng, Object.assign({ pane: pane, renderer: S.renderers[pane] },
-            styleFor(f, layer), { radius: 5, fillOpacity: 0.9, weight: 1.5 }));
+            styleFor(f, layer), { radius: layer.shows === "other" ? 7 : 5, fillOpacity: 0.9, weight: 1.5 }));
         },
       }, styleFor(f, layer)));
       obj.bindTooltip(function () { return tooltipFor(item); }, { sticky: true });
@@ -366,6 +368,7 @@
         row(k, swatch("line", S.data.lines[k]), S.data.line_labels[k]);
       });
       row("changed", swatch("line", S.data.lines.changed), S.data.line_labels.changed);
+      row("other", swatch("fill", S.data.other_colour), "Other layers (click for their sources)");
       row("events", swatch("event"), "Events of this step (smaller: earlier events)");
       const note = el("div", "note", "");
       rows.note = note;
@@ -694,7 +697,7 @@
     S.map = L.map("map", { zoomSnap: 0.5, maxBounds: bounds.pad(1.5), minZoom: 6, attributionControl: true });
     S.map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener noreferrer">Leaflet</a>');
     S.map.attributionControl.addAttribution(OFFLINE_ATTRIBUTION);
-    [["nkBase", 250], ["nkA", 400], ["nkB", 401], ["nkTop", 450], ["nkPlaces", 455], ["nkEvents", 460], ["nkLabels", 480]].forEach(function (p) {
+    [["nkBase", 250], ["nkA", 400], ["nkB", 401], ["nkTop", 450], ["nkPlaces", 455], ["nkUser", 458], ["nkEvents", 460], ["nkLabels", 480]].forEach(function (p) {
       S.map.createPane(p[0]).style.zIndex = String(p[1]);
       S.renderers[p[0]] = L.svg({ pane: p[0], padding: 0.5 });
     });
@@ -756,6 +759,17 @@
     });
   }
 
+  // A layer just previewed: zoom to it, so that it is not lost under the rest of the map.
+  function focusOn(layerId) {
+    let bounds = null;
+    S.items.forEach(function (item) {
+      if (item.layer.id !== layerId || !item.a) return;
+      const b = item.a.getBounds ? item.a.getBounds() : L.latLngBounds([item.a.getLatLng()]);
+      bounds = bounds ? bounds.extend(b) : b;
+    });
+    if (bounds && bounds.isValid()) S.map.fitBounds(bounds.pad(0.5), { maxZoom: 11 });
+  }
+
   // A settlement the reader looked up: a marker, and who held it on each step along the slider.
   function setPlace(place) {
     const strip = document.getElementById("placestrip");
@@ -811,6 +825,10 @@
       setDate(indexOf(args.jump.date), null);
     } else if (S.dateIndex < 0) {
       setDate(S.data.dates.length - 1, null);
+    }
+    if (args.focus && args.focus.seq !== S.focusSeq) {
+      S.focusSeq = args.focus.seq;
+      focusOn(args.focus.layer);
     }
     const placeKey = args.place ? args.place.id + "|" + args.place.seq : null;
     if (placeKey !== S.placeKey) {
