@@ -780,7 +780,7 @@
       pane: "nkLabels", radius: 8, weight: 3, color: "#000000", fillColor: "#ffffff", fillOpacity: 0.9,
       className: "nk-place-marker"
     }).addTo(S.map);
-    S.placeMarker.bindTooltip(String(place.label), { permanent: true, direction: "top", offset: [0, -8] });
+    S.placeMarker.bindTooltip(el("span", null, String(place.label)), { permanent: true, direction: "top", offset: [0, -8] });
     const dates = S.data.dates;
     (place.strip || []).forEach(function (controller, i) {
       const cell = document.createElement("span");
