@@ -563,42 +563,45 @@ LINE_UNCERTAINTY_M = 3000.0  # Natural Earth's 1994 line: a median of about 3 km
 ACROSS_M = 1500.0  # a contradicting place's cell reaches this far across the line
 
 
-def line_reach(gaz: Gazetteer, frame: Frame, anchors: dict[str, Point]) -> dict[str, float]:
-    """For each place whose 1994-2020 controller contradicts the side of Natural Earth's line
-    it lies on: how far its cell reaches (enough to cross the line, and at least the line's
-    uncertainty)."""
+def line_conflicts(gaz: Gazetteer, frame: Frame, anchors: dict[str, Point]) -> dict[str, str]:
+    """The places whose 1994-2020 controller contradicts the side of Natural Earth's line they
+    lie on, each with the side the line puts it on."""
     day = dt.date(2005, 1, 1)
-    line = frame.line_1994
-    reach = {}
+    found = {}
     for key, point in anchors.items():
         held = gaz.get(key).controller_on(day)
         inside = frame.held_1994.covers(point)
-        if (held == "armenian" and not inside) or (held == "azerbaijani" and inside):
-            reach[key] = max(LINE_UNCERTAINTY_M, point.distance(line) + ACROSS_M)
-    return reach
-
-
-def line_disagreements(gaz: Gazetteer, frame: Frame, points: dict[str, Point]) -> list[str]:
-    """Places whose 1994-2020 controller contradicts the side of Natural Earth's line."""
-    day = dt.date(2005, 1, 1)
-    found = []
-    for s in gaz.settlements:
-        if not s.cell or s.country != "AZ" or s.id not in points:
-            continue
-        held = s.controller_on(day)
-        inside = frame.held_1994.covers(points[s.id])
         if held == "armenian" and not inside:
-            side = "Azerbaijani"
+            found[key] = "Azerbaijani"
         elif held == "azerbaijani" and inside:
-            side = "Armenian"
-        else:
-            continue
-        found.append(
-            f"Natural Earth's 1994 line puts {s.label} on the {side}-held side; the sources in "
-            f"its history say it was held by {LABELS[held or 'unmapped']}: the map follows "
-            "them, with the place's cell reaching just across the line."
-        )
+            found[key] = "Armenian"
     return found
+
+
+def line_reach(
+    frame: Frame, anchors: dict[str, Point], conflicts: dict[str, str]
+) -> dict[str, float]:
+    """How far the cell of each place contradicting the line reaches: enough to cross the
+    line, and at least the line's uncertainty."""
+    line = frame.line_1994
+    return {
+        key: max(LINE_UNCERTAINTY_M, anchors[key].distance(line) + ACROSS_M) for key in conflicts
+    }
+
+
+def line_notes(gaz: Gazetteer, conflicts: dict[str, str]) -> list[str]:
+    """A note for each place contradicting the line, for the 1994-2020 layer."""
+    day = dt.date(2005, 1, 1)
+    notes = []
+    for key in sorted(conflicts, key=lambda k: [s.id for s in gaz.settlements].index(k)):
+        s = gaz.get(key)
+        held = s.controller_on(day)
+        notes.append(
+            f"Natural Earth's 1994 line puts {s.label} on the {conflicts[key]}-held side; the "
+            f"sources in its history say it was held by {LABELS[held or 'unmapped']}: the map "
+            "follows them, with the place's cell reaching just across the line."
+        )
+    return notes
 
 
 def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
@@ -610,7 +613,8 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
     points = {s.id: to_metres(Point(s.lon, s.lat)) for s in gaz.settlements}
     region = build_region(frame)
     anchors, snapped = cell_anchors(gaz, points, region)
-    reach = line_reach(gaz, frame, anchors)
+    conflicts = line_conflicts(gaz, frame, anchors)
+    reach = line_reach(frame, anchors, conflicts)
     cells = tessellate(
         region, cut_lines(frame), district_labels(frame), frame.held_1994, anchors, reach
     )
@@ -657,7 +661,7 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
     # 2. Control, period by period; one feature per side and stage.
     summary = [f"gazetteer: {len(gaz)} places, {len(cells)} cells, {len(stages)} stages"]
     summary.extend(snapped)
-    disagreements = line_disagreements(gaz, frame, points)
+    disagreements = line_notes(gaz, conflicts)
     geoms: list[dict[str, BaseGeometry]] = []
     frame_ll = box(*FRAME_BBOX)
     for stage in stages:
