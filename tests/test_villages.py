@@ -73,18 +73,8 @@ def test_every_change_of_a_place_is_a_change_date_of_the_atlas(
     atlas: Atlas, gaz: Gazetteer
 ) -> None:
     days = {c.date for c in change_dates(atlas)}
-    cells = {s.id for s in gaz.settlements if s.cell and s.country == "AZ"}
-    missing = [
-        (s.id, d)
-        for s in gaz.settlements
-        if s.id in cells
-        for d in gaz.change_dates()
-        if d >= D(1992, 1, 1)
-        and s.entry_on(d) is not None
-        and s.entry_on(d).date == d  # type: ignore[union-attr]
-        and d not in days
-    ]
-    assert missing == []
+    mapped_changes = {d for d in gaz.change_dates() if d >= D(1992, 1, 1)}
+    assert mapped_changes and mapped_changes <= days
 
 
 # --- the findings of the audit, one by one ----------------------------------------------------

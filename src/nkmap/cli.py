@@ -23,7 +23,7 @@ from nkmap.readers import read_candidate
 from nkmap.stats import areas_by_controller, overlaps, place_on, share_text, where
 from nkmap.store import ADDABLE, META_FIELDS, check, save
 from nkmap.style import NAME_FORMS
-from nkmap.timeline import change_dates, state_at
+from nkmap.timeline import change_dates, mapped_on, state_at
 from nkmap.validate import MAX_FILE_BYTES, check_collection, read_json
 
 CANDIDATE_SUFFIXES = tuple(ext for exts in READABLE.values() for ext in exts)
@@ -379,10 +379,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             state = state_at(atlas, args.date)
             areas = areas_by_controller(state)
             changes = change_dates(atlas)
-            mapped = [c.date for c in changes if len(state_at(atlas, c.date).control)]
             notes = []
             if not len(state.control):
-                span = f"from {mapped[0]}" if mapped else "on no date"
+                first = next((c.date for c in changes if mapped_on(atlas, c.date)), None)
+                span = f"from {first}" if first else "on no date"
                 notes.append(f"control is not mapped on {args.date}; it is mapped {span}")
             elif changes and args.date > changes[-1].date:
                 notes.append(

@@ -682,6 +682,14 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
             }
         )
     unmapped_features: list[dict[str, Any]] = []
+    # The entries saying the sources do not tell who held a place are the unmapped layer's.
+    unmapped_sources = {
+        k
+        for s in gaz.settlements
+        for e in s.history
+        if e.controller == "unmapped"
+        for k in e.sources
+    }
     for period in PERIODS:
         start = dt.date.fromisoformat(period.start)
         end = dt.date.fromisoformat(period.end) if period.end else None
@@ -758,7 +766,7 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
             description="Cells of settlements whose sources do not say who held them on the date.",
             valid_from=PERIODS[0].start,
             valid_to=None,
-            sources=[NATURAL_EARTH],
+            sources=[NATURAL_EARTH, *_gazetteer_sources(gaz, unmapped_sources)],
             method=CELL_METHOD,
             uncertainty_km=8.0,
             approximate=True,
