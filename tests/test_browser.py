@@ -144,11 +144,11 @@ def test_standalone_html_export_steps_offline(tmp_path: Path, atlas: Atlas) -> N
         driver.execute_script("location.hash = '#date=1994-05-12'")
         WebDriverWait(driver, 10).until(lambda d: map_state(d)["date"] == "1994-05-12")
         legend = driver.find_element(By.CSS_SELECTOR, ".nk-legend").text
-        assert "Former autonomous oblast (1991 outline, for reference)" in legend
+        assert "Former oblast, 1991 outline (reference)" in legend
         driver.execute_script("location.hash = '#date=1923-07-07'")
         WebDriverWait(driver, 10).until(lambda d: map_state(d)["date"] == "1923-07-07")
         legend = driver.find_element(By.CSS_SELECTOR, ".nk-legend").text
-        assert "Autonomous oblast, 1991 outline" in legend and "for reference" not in legend
+        assert "Autonomous oblast, 1991 outline" in legend and "(reference)" not in legend
         driver.save_screenshot(str(ARTIFACTS / "standalone-2020-11-20.png"))
         errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []

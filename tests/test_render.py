@@ -104,5 +104,5 @@ def test_the_oblast_outline_is_a_reference_only_after_its_abolition(atlas: Atlas
 
     during, after = legend(dt.date(1960, 1, 1)), legend(dt.date(2005, 1, 1))
     assert "Autonomous oblast, 1991 outline" in during
-    assert "Former autonomous oblast (1991 outline, for reference)" not in during
-    assert "Former autonomous oblast (1991 outline, for reference)" in after
+    assert "Former oblast, 1991 outline (reference)" not in during
+    assert "Former oblast, 1991 outline (reference)" in after

@@ -36,7 +36,7 @@ LINES = {
 LINE_LABELS = {
     "line_of_contact": "Line of contact",
     "oblast": "Autonomous oblast, 1991 outline",
-    "oblast_reference": "Former autonomous oblast (1991 outline, for reference)",
+    "oblast_reference": "Former oblast, 1991 outline (reference)",
     "peacekeeping": "Russian peacekeeping zone",
     "unmapped": "Front not mapped",
     "changed": "Changed hands between the two dates",
