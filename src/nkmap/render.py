@@ -359,19 +359,33 @@ SOURCES_PER_LAYER = 4  # a print footer names this many of each layer's sources
 
 def source_lines(atlas: Atlas, state: State) -> list[str]:
     """The sources of the layers shown (each once), for the map's footer: every layer's first
-    few, then how many more it cites (the control layers cite a source per settlement)."""
-    seen: dict[str, None] = {}
+    source before any layer's second, up to a few per layer, then how many more each cites
+    (the control layers cite a source per settlement), so a shortened footer still names a
+    source of every layer."""
+    per_layer: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
     for layer_id in state.layers:
         entry = atlas.entry(layer_id)
         if entry.shows in ("countries", "rayons", "places", "events"):
             continue
-        fresh = [s for s in entry.sources if f"{s.title} ({s.licence})" not in seen]
-        for src in fresh[:SOURCES_PER_LAYER]:
-            seen.setdefault(f"{src.title} ({src.licence})", None)
+        fresh = []
+        for src in entry.sources:
+            text = f"{src.title} ({src.licence})"
+            if text not in seen:
+                seen.add(text)
+                fresh.append(text)
+        per_layer.append((entry.title, fresh))
+    lines = [
+        fresh[rank]
+        for rank in range(SOURCES_PER_LAYER)
+        for _, fresh in per_layer
+        if rank < len(fresh)
+    ]
+    for title, fresh in per_layer:
         if len(fresh) > SOURCES_PER_LAYER:
             more = len(fresh) - SOURCES_PER_LAYER
-            seen.setdefault(f"{more} more sources of '{entry.title}' in the atlas's catalog", None)
-    return list(seen)
+            lines.append(f"{more} more sources of '{title}' in the atlas's catalog")
+    return lines
 
 
 def print_layout(
