@@ -32,9 +32,10 @@ from nkmap.display import Prepared, forget, prepare, prepared, transfers_payload
 from nkmap.errors import NkmapError, ValidationError
 from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, animation, export, file_name
 from nkmap.gazetteer import Gazetteer, Settlement, load_gazetteer
+from nkmap.geometry import REGION_BBOX
 from nkmap.layout import Layout
 from nkmap.mapcomponent import atlas_map
-from nkmap.stats import AZERBAIJAN_AREA_KM2
+from nkmap.stats import AZERBAIJAN_AREA_KM2, REGION_NAME
 from nkmap.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
 from nkmap.text import escape_markdown, markdown_link
 from nkmap.timeline import Transfer, mapped_on, state_at, transfers
@@ -48,7 +49,20 @@ if TYPE_CHECKING:
 
 st.set_page_config(page_title="nkmap: Nagorno-Karabakh 1923-2024", layout="wide")
 
-MAP_HEIGHT = 640
+MAP_HEIGHT = 640  # before the page's style sizes the map to the window
+# Map first: the map and its time bar fill the window under a one-line title, on a laptop and a
+# phone alike, so the time bar never needs scrolling to. The numbers are the title's and
+# Streamlit's header's heights; the map's frame keeps a floor for very short windows.
+PAGE_STYLE = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.4rem; padding-bottom: 2rem; }
+[data-testid="stMain"] h1 { font-size: 1.3rem; line-height: 1.3; padding: 0; margin: 0; }
+iframe[src*="atlas_map"] { height: max(340px, calc(100dvh - 6.6rem)) !important; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-left: .6rem; padding-right: .6rem; }
+  [data-testid="stMain"] h1 { font-size: 1rem; }
+  iframe[src*="atlas_map"] { height: max(340px, calc(100dvh - 6.4rem)) !important; }
+}
+</style>"""
 TABS = (
     "Events so far",
     "Layers on the map and their sources",
@@ -294,9 +308,9 @@ def export_panel(data: Prepared) -> None:
     fmt = st.selectbox(
         "Format", [*FORMATS, "gif"], format_func=DESCRIPTIONS.__getitem__, key="export_format"
     )
-    wanted = (fmt, current.date, current.compare, current.names)
+    wanted = (fmt, current.date, current.compare, current.names, current.bounds)
     if st.button("Make the file", key="export_make"):
-        layout = Layout(names=current.names)
+        layout = Layout(names=current.names, bbox=current.bounds or REGION_BBOX)
         if fmt == "gif":
             bar = st.progress(0.0, text="Drawing the frames…")
 
@@ -320,7 +334,11 @@ def export_panel(data: Prepared) -> None:
             on_click="ignore",
         )
     elif fmt in ("png", "svg", "pdf"):
-        st.caption("A print map: title, legend, scale, areas held, sources. Works offline.")
+        shown = "the area on screen" if current.bounds else "the whole region"
+        st.caption(
+            f"A print map of {shown}: title, legend, scale, areas held, sources. Works offline; "
+            "online base maps are not printed."
+        )
 
 
 def figures_panel(data: Prepared, day: dt.date) -> None:
@@ -338,14 +356,19 @@ def figures_panel(data: Prepared, day: dt.date) -> None:
             continue
         st.metric(SHORT_LABELS[side], km2(held))
         inside = fig.in_oblast[side]
-        parts = [f"{km2(inside)} inside the oblast ({fig.oblast_share(side):.0%} of it)"]
+        parts = [
+            f"{fig.region_share(side):.0%} of the mapped region",
+            f"{km2(inside)} inside the former oblast ({fig.oblast_share(side):.0%} of it)",
+        ]
         if side != "azerbaijani":
             parts.append(
                 f"{fig.azerbaijan_share(side):.1%} of Azerbaijan's {AZERBAIJAN_AREA_KM2:,.0f} km²"
             )
-        else:
-            parts.append("counted within the map's frame only")
         st.caption("; ".join(parts))
+    st.caption(
+        f"Measured over {REGION_NAME}: {km2(fig.region_km2)}. Azerbaijan beyond it is not "
+        "filled on the map."
+    )
     before = previous_change(data.changes, day)
     if before is not None:
         st.markdown(f"**Since the previous step ({long_date(before.date)})**")
@@ -552,8 +575,9 @@ def main() -> None:
         first = parse_view(st.query_params.to_dict(), data.changes)
         set_view(first)
         st.session_state["notes"] = first.notes
+    st.html(PAGE_STYLE)
     sidebar(data)
-    st.title("Territorial control in Nagorno-Karabakh, 1923-2024")
+    st.title("Territorial control in Nagorno-Karabakh, 1923-2024", anchor=False)
     notes = st.container()
     pending = st.session_state.get("notes", ())
     if pending:  # notes about the page's address stay until the reader dismisses them
@@ -561,7 +585,7 @@ def main() -> None:
             notes.warning(escape_markdown(note))
         notes.button("Dismiss", key="dismiss_notes", on_click=dismiss_notes)
     current = view()
-    col_map, col_info = st.columns([3, 2], gap="medium")
+    col_map, col_info = st.columns([7, 3], gap="small")
     with col_map:
         compare = None
         if current.compare is not None:

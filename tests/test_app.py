@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import HOSTILE, HOSTILE_TITLE
 from nkmap.catalog import Atlas, load_atlas
 from nkmap.dashboard import figures
+from nkmap.export import export
+from nkmap.layout import Layout
 from nkmap.timeline import change_dates, transfers
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -191,6 +194,21 @@ def test_export_makes_the_current_map_for_download(fmt: str, start_bytes: bytes)
     # Another date: the file no longer matches the map, so it is not offered.
     at.sidebar.selectbox(key="goto").set_value(dt.date(1994, 5, 12)).run()
     assert not at.get("download_button")
+
+
+def test_export_prints_exactly_the_area_on_screen(atlas: Atlas) -> None:
+    at = start(date="2020-11-10")
+    bounds = (46.55, 39.65, 46.95, 39.95)  # around Stepanakert and Shusha
+    at.session_state["view"] = replace(at.session_state["view"], bounds=bounds)
+    at.sidebar.selectbox(key="export_format").set_value("png").run()
+    at.sidebar.button(key="export_make").click().run()
+    assert not at.exception
+    ((wanted, made),) = [at.session_state["export"]]
+    assert wanted[-1] == bounds
+    day = dt.date(2020, 11, 10)
+    changes = change_dates(atlas)
+    assert made == export(atlas, changes, day, "png", Layout(bbox=bounds))
+    assert made != export(atlas, changes, day, "png", Layout())
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,12 @@ def test_stats(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats", "--date", "2005-01-01"]) == 0
     out = capsys.readouterr().out
     assert "of Azerbaijan's 86,600 km2" in out
-    assert "within the map's frame" in out
+    assert re.search(r"of the mapped region's 1[45],\d{3} km2", out)
+    assert "the former oblast, the seven districts" in out
+    assert main(["stats", "--date", "2024-06-12", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    # After 2023 the Azerbaijani side holds the whole mapped region, and nothing outside it.
+    assert doc["area_km2"]["azerbaijani"] == pytest.approx(doc["region_km2"])
 
 
 def test_validate_catalog_and_candidates(

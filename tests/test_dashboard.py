@@ -16,10 +16,11 @@ from nkmap.dashboard import (
     parse_centre,
     parse_view,
     snap,
+    view_bounds,
     view_params,
     with_map_value,
 )
-from nkmap.geometry import area_km2
+from nkmap.geometry import REGION_BBOX, area_km2
 from nkmap.timeline import change_dates, state_at
 
 
@@ -86,6 +87,27 @@ def test_map_reports_update_the_view_and_malformed_ones_change_nothing(atlas: At
     assert parse_centre("39.8,46.7,9") == (39.8, 46.7, 9.0)
 
 
+def test_the_view_on_screen_is_kept_for_exports_cut_to_the_region(atlas: Atlas) -> None:
+    changes = change_dates(atlas)
+    view = View(dt.date(2020, 12, 1))
+    zoomed = with_map_value(view, {"bounds": [46.5, 39.6, 47.0, 40.0]}, changes)
+    assert zoomed.bounds == (46.5, 39.6, 47.0, 40.0)
+    assert "bounds" not in view_params(zoomed)  # links keep the centre and zoom
+    # A view wider than the atlas's region is cut to it.
+    wide = with_map_value(view, {"bounds": [40.0, 35.0, 50.0, 45.0]}, changes)
+    assert wide.bounds == REGION_BBOX
+    # Malformed or degenerate bounds keep the previous ones.
+    for junk in (
+        [1, 2, 3],
+        ["a", 1, 2, 3],
+        [46.5, 39.6, 46.5, 40.0],
+        [True, 1, 2, 3],
+        [0, 0, 1, 1],
+    ):
+        assert view_bounds(junk) is None
+        assert with_map_value(zoomed, {"bounds": junk}, changes).bounds == zoomed.bounds
+
+
 def test_figures_give_shares_of_the_oblast_and_of_azerbaijan(atlas: Atlas) -> None:
     fig = figures(atlas, dt.date(2021, 1, 1))
     assert fig.mapped
@@ -99,6 +121,12 @@ def test_figures_give_shares_of_the_oblast_and_of_azerbaijan(atlas: Atlas) -> No
     assert inside + not_mapped == pytest.approx(fig.oblast_km2, rel=0.01)
     assert 0.60 < fig.oblast_share("armenian") < 0.76  # about 2,900 of 4,282 km2
     assert fig.azerbaijan_share("armenian") == pytest.approx(fig.held["armenian"] / 86_600)
+    # The sides and the land not mapped tile the mapped region, whatever the map's frame.
+    assert sum(fig.held.values()) <= fig.region_km2
+    assert sum(fig.region_share(s) for s in fig.held) == pytest.approx(
+        1 - sum(area_km2(g) for g in unmapped) / fig.region_km2, abs=1e-3
+    )
+    assert 14_000 < fig.region_km2 < 16_000
     assert not figures(atlas, dt.date(1980, 1, 1)).mapped
 
 

@@ -5,7 +5,6 @@ the gazetteer entries it reads (geodata/gazetteer.json), which the first tests c
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from nkmap.catalog import Atlas
+from nkmap.cli import main
 from nkmap.gazetteer import Gazetteer, Settlement, load_gazetteer
 from nkmap.geometry import to_metres
 from nkmap.stats import areas_by_controller, where
@@ -254,8 +254,14 @@ def test_zangilan_label_is_the_town_not_the_district(atlas: Atlas, gaz: Gazettee
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(40.6828, 46.3606), (40.6183, 47.15)])
-def test_where_accepts_ganja_and_yevlakh(atlas: Atlas, lat: float, lon: float) -> None:
-    assert where(atlas, lat, lon, D(2005, 1, 1)).controller == "azerbaijani"
+def test_where_accepts_ganja_and_yevlakh(
+    atlas: Atlas, lat: float, lon: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Inside the atlas's frame but outside the region whose control it maps: not filled, and
+    # said so, rather than guessed.
+    assert where(atlas, lat, lon, D(2005, 1, 1)).controller is None
+    assert main(["where", str(lat), str(lon), "--date", "2005-01-01"]) == 0
+    assert "not mapped: outside the mapped region (the former oblast" in capsys.readouterr().out
 
 
 # --- areas and shapes on every change date ----------------------------------------------------
@@ -269,13 +275,6 @@ def test_area_held_1994_to_2020(atlas: Atlas, day: dt.date) -> None:
 @pytest.mark.parametrize("day", [D(2020, 12, 1), D(2021, 6, 1), D(2023, 9, 19)])
 def test_area_held_after_1_december_2020(atlas: Atlas, day: dt.date) -> None:
     assert 2_800 <= areas_by_controller(state_at(atlas, day))["armenian"] <= 3_300
-
-
-@cache
-def _frame_edge() -> BaseGeometry:
-    from nkmap.geometry import REGION_BBOX
-
-    return shapely.box(*REGION_BBOX).boundary
 
 
 def _parts(geom: BaseGeometry) -> list[BaseGeometry]:
@@ -296,14 +295,19 @@ def test_nothing_under_1_km2_detached_on_any_date(atlas: Atlas) -> None:
 
 
 def test_no_island_that_no_source_describes(atlas: Atlas, gaz: Gazetteer) -> None:
-    """Every piece of a side's area joins that side's land outside the region (Armenia; the
-    rest of Azerbaijan beyond the frame), its main area, or land the map marks as not mapped
-    (the front passing), or it is an enclave a source describes (see ENCLAVES)."""
+    """Every piece of a side's area joins that side's land outside the mapped region (Armenia;
+    the rest of Azerbaijan), its main area, or land the map marks as not mapped (the front
+    passing), or it is an enclave a source describes (see ENCLAVES)."""
     from nkmap.build.control import ENCLAVES
 
     countries = atlas.features[atlas.features["shows"] == "countries"]
     armenia = countries[[p.get("name") == "Armenia" for p in countries["properties"]]]
-    roots = {"armenian": armenia.geometry.iloc[0].buffer(0.01), "azerbaijani": _frame_edge()}
+    azerbaijan = countries[[p.get("name") == "Azerbaijan" for p in countries["properties"]]]
+    # The mapped region is the whole of the last date's control; the rest of Azerbaijan is what
+    # lies beyond it.
+    region = _side(atlas, change_dates(atlas)[-1].date, "azerbaijani")
+    beyond = azerbaijan.geometry.iloc[0].difference(region.buffer(-0.005))
+    roots = {"armenian": armenia.geometry.iloc[0].buffer(0.01), "azerbaijani": beyond}
     stepanakert = place(gaz, "Stepanakert")
     bad = []
     for change in change_dates(atlas):

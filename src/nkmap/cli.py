@@ -20,7 +20,15 @@ from nkmap.geometry import REGION_BBOX
 from nkmap.layout import ANIMATION, Layout
 from nkmap.readers import FORMATS as READABLE
 from nkmap.readers import read_candidate
-from nkmap.stats import areas_by_controller, overlaps, place_on, share_text, where
+from nkmap.stats import (
+    REGION_NAME,
+    areas_by_controller,
+    overlaps,
+    place_on,
+    region_km2,
+    share_text,
+    where,
+)
 from nkmap.store import ADDABLE, META_FIELDS, check, save
 from nkmap.style import NAME_FORMS
 from nkmap.timeline import change_dates, mapped_on, state_at
@@ -294,6 +302,8 @@ def cmd_where(atlas: Atlas, args: argparse.Namespace) -> None:
             print(json.dumps(result.as_dict()))
             return
         held = result.controller or "not mapped on this date"
+        if result.controller is None and mapped_on(atlas, args.date):
+            held = f"not mapped: outside {REGION_NAME}"
         inside = "inside" if result.in_nkao else "outside"
         print(f"{position[0]} N, {position[1]} E on {args.date}: {held}; {inside} the oblast")
         return
@@ -390,14 +400,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "figures are those of that change"
                 )
             if args.json:
-                doc = {"date": args.date.isoformat(), "area_km2": areas, "notes": notes}
+                doc = {
+                    "date": args.date.isoformat(),
+                    "area_km2": areas,
+                    "region": REGION_NAME,
+                    "region_km2": region_km2(state),
+                    "notes": notes,
+                }
                 print(json.dumps(doc))
             else:
                 for note in notes:
                     print(f"note: {note}")
-                print(f"Area held on {args.date} (km2, equal-area projection):")
+                region = region_km2(state)
+                print(f"Area held on {args.date} in {REGION_NAME} (km2, equal-area projection):")
                 for side, km2 in areas.items():
-                    print(f"  {side:22} {km2:9,.0f}  ({share_text(side, km2)})")
+                    print(f"  {side:22} {km2:9,.0f}  ({share_text(side, km2, region)})")
     except BrokenPipeError:
         return 0
     except OSError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,6 +24,7 @@ from nkmap.stats import (
     areas_by_controller,
     areas_in_oblast,
     oblast_area_km2,
+    region_km2,
 )
 from nkmap.style import NAME_FORMS
 from nkmap.timeline import Change, change_on_or_before, state_at
@@ -43,6 +45,9 @@ class View:
     base: str = "none"
     centre: tuple[float, float, float] | None = None  # lat, lon, zoom
     notes: tuple[str, ...] = field(default=())
+    # The area on screen (west, south, east, north), for exports of exactly the view; not kept
+    # in links, which keep the centre and zoom.
+    bounds: tuple[float, float, float, float] | None = None
 
 
 def default_date(changes: list[Change]) -> dt.date:
@@ -147,7 +152,28 @@ def with_map_value(view: View, value: Any, changes: list[Change]) -> View:
     if isinstance(reported, list) and len(reported) == 3:
         centre = parse_centre(",".join(str(x) for x in reported)) or centre
     base = value.get("base") if value.get("base") in BASE_MAPS else view.base
-    return replace(view, date=day, centre=centre, base=str(base))
+    bounds = view_bounds(value.get("bounds")) or view.bounds
+    return replace(view, date=day, centre=centre, base=str(base), bounds=bounds)
+
+
+MIN_SPAN_DEG = 0.02  # about 2 km: a narrower view is not a map worth printing
+
+
+def view_bounds(value: Any) -> tuple[float, float, float, float] | None:
+    """The map's reported bounds (west, south, east, north), cut to the atlas's region; None
+    when malformed or when too little of the region is in view."""
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in value):
+        return None
+    west, south, east, north = (float(x) for x in value)
+    rw, rs, re_, rn = REGION_BBOX
+    box = (max(west, rw), max(south, rs), min(east, re_), min(north, rn))
+    if not all(math.isfinite(x) for x in box):
+        return None
+    if box[2] - box[0] < MIN_SPAN_DEG or box[3] - box[1] < MIN_SPAN_DEG:
+        return None
+    return box
 
 
 # ---- figures --------------------------------------------------------------------------------
@@ -155,12 +181,14 @@ def with_map_value(view: View, value: Any, changes: list[Change]) -> View:
 
 @dataclass(frozen=True)
 class Figures:
-    """The area held by each side on a date, in km2, overall and inside the oblast."""
+    """The area held by each side on a date, in km2, in the mapped region (whose area is
+    ``region_km2``) and inside the oblast."""
 
     date: dt.date
     held: dict[str, float]
     in_oblast: dict[str, float]
     oblast_km2: float
+    region_km2: float = 0.0
 
     @property
     def mapped(self) -> bool:
@@ -172,11 +200,18 @@ class Figures:
     def azerbaijan_share(self, controller: str) -> float:
         return self.held[controller] / AZERBAIJAN_AREA_KM2
 
+    def region_share(self, controller: str) -> float:
+        return self.held[controller] / self.region_km2 if self.region_km2 else 0.0
+
 
 def figures(atlas: Atlas, day: dt.date) -> Figures:
     state = state_at(atlas, day)
     return Figures(
-        day, areas_by_controller(state), areas_in_oblast(atlas, state), oblast_area_km2(atlas)
+        day,
+        areas_by_controller(state),
+        areas_in_oblast(atlas, state),
+        oblast_area_km2(atlas),
+        region_km2(state),
     )
 
 

@@ -10,7 +10,7 @@ from shapely.geometry.base import BaseGeometry
 
 # The region the atlas covers (lon/lat): the South Caucasus around Nagorno-Karabakh, from the
 # Araks in the south to Ganja and Yevlakh in the north.
-REGION_BBOX: tuple[float, float, float, float] = (44.8, 38.8, 47.6, 40.75)
+REGION_BBOX: tuple[float, float, float, float] = (44.8, 38.8, 47.7, 41.0)
 
 # Lambert azimuthal equal-area centred on the region: areas in this projection are true areas,
 # and distances near the centre are within 0.1 % of true distances.

@@ -29,12 +29,25 @@ def areas_by_controller(state: State) -> dict[str, float]:
     return totals
 
 
-def share_text(controller: str, km2: float) -> str:
-    """How to read an area: a share of Azerbaijan for the land held by the Armenian side or the
-    peacekeepers; the Azerbaijani-held figure covers only the map's frame."""
-    if controller == "azerbaijani":
-        return "within the map's frame, not the whole country"
-    return f"{km2 / AZERBAIJAN_AREA_KM2:.1%} of Azerbaijan's 86,600 km2"
+def region_km2(state: State) -> float:
+    """The area of the region whose control is mapped on the state's date: the land held by
+    any side plus the land whose control is not mapped. The built atlas maps a fixed region
+    (:data:`REGION_NAME`), so figures never depend on the map's frame."""
+    unmapped = state.features.loc[state.features["shows"] == "unmapped", "area_km2"]
+    return float(state.control["area_km2"].sum()) + float(unmapped.sum())
+
+
+# The region the built atlas maps (nkmap.build.atlas.build_region): where every figure is measured.
+REGION_NAME = "the mapped region (the former oblast, the seven districts, Goranboy and Tartar)"
+
+
+def share_text(controller: str, km2: float, region: float) -> str:
+    """How to read an area: its share of the mapped region (``region`` km2), and for the land
+    held by the Armenian side or the peacekeepers, its share of Azerbaijan."""
+    parts = [f"{km2 / region:.0%} of the mapped region's {region:,.0f} km2" if region else ""]
+    if controller != "azerbaijani":
+        parts.append(f"{km2 / AZERBAIJAN_AREA_KM2:.1%} of Azerbaijan's 86,600 km2")
+    return "; ".join(p for p in parts if p)
 
 
 def oblast_area_km2(atlas: Atlas) -> float:

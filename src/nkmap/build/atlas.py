@@ -11,7 +11,8 @@ The construction, in short (each step is a function below or in :mod:`nkmap.buil
    settlements by nearest distance. One cell per settlement; cells never change.
 4. Stages: every date on which any settlement changes hands starts a stage. On it each cell is
    held by whoever held its settlement; the Lachin corridor is a 5 km band along the road then
-   in use. The Azerbaijani-held area is the rest of the mainland within the atlas's frame.
+   in use. The Azerbaijani-held area is the rest of the mapped region; nothing outside the
+   region is filled, so the map's fills follow borders, never the map's frame.
 5. Layers: one control layer per period (first war, 1994-2020, second war, 2020-2023, after
    2023) holding one feature per side and stage; the not-mapped cells; the lines of contact;
    the peacekeeping zone; events; the base map.
@@ -279,7 +280,10 @@ CELL_METHOD = (
     "and the boundaries of the seven districts around the oblast), each piece is divided among "
     "its settlements by nearest distance (Voronoi cells), and on each date a cell is held by "
     "whoever held its settlement then, according to its dated, sourced history. The Lachin "
-    "corridor is a 5 km band along the road in use, through named places."
+    "corridor is a 5 km band along the road in use, through named places. Control is mapped "
+    "over that region only (the former oblast, the seven districts, and the Goranboy rayon, "
+    "which holds the former Shahumyan district, and the Tartar rayon); the rest of Azerbaijan "
+    "is not filled."
 )
 PERIODS: tuple[Period, ...] = (
     Period(
@@ -626,7 +630,9 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
     }
     ctx = context(cells, anchors, outside, {"armenian": "stepanakert", "azerbaijani": "quzanli"})
     stages = derive_stages(gaz, cells, frame.mainland, points, CORRIDOR_ROUTES, days, ctx)
-    mainland = shapely.intersection(_lonlat(frame.mainland), box(*FRAME_BBOX), grid_size=GRID)
+    # Control is mapped over the region the cells tile, not the map's frame: the fills follow
+    # borders, and the figures are measured over a fixed, named region.
+    mapped = shapely.set_precision(_lonlat(region), GRID)
     catalog = Catalog()
     (out / "layers").mkdir(parents=True, exist_ok=True)
     for stale in (out / "layers").glob("*.geojson"):
@@ -672,7 +678,7 @@ def build(natural_earth: Path, geonames: Path, out: Path) -> list[str]:
         unmapped = shapely.difference(_lonlat(stage.unmapped), taken, grid_size=GRID)
         unmapped = shapely.intersection(unmapped, frame_ll, grid_size=GRID)
         taken = _overlay_union([taken, unmapped])
-        azerbaijani = _without_specks(shapely.difference(mainland, taken, grid_size=GRID))
+        azerbaijani = _without_specks(shapely.difference(mapped, taken, grid_size=GRID))
         geoms.append(
             {
                 "armenian": armenian,
