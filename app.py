@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -54,13 +55,13 @@ MAP_HEIGHT = 640  # before the page's style sizes the map to the window
 # phone alike, so the time bar never needs scrolling to. The numbers are the title's and
 # Streamlit's header's heights; the map's frame keeps a floor for very short windows.
 PAGE_STYLE = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 3.4rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.9rem; padding-bottom: 2rem; }
 [data-testid="stMain"] h1 { font-size: 1.3rem; line-height: 1.3; padding: 0; margin: 0; }
-iframe[src*="atlas_map"] { height: max(340px, calc(100dvh - 6.6rem)) !important; }
+iframe[src*="atlas_map"] { height: max(340px, calc(100dvh - 7.1rem)) !important; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-left: .6rem; padding-right: .6rem; }
   [data-testid="stMain"] h1 { font-size: 1rem; }
-  iframe[src*="atlas_map"] { height: max(340px, calc(100dvh - 6.4rem)) !important; }
+  iframe[src*="atlas_map"] { height: max(340px, calc(100dvh - 6.9rem)) !important; }
 }
 </style>"""
 TABS = (
@@ -300,29 +301,90 @@ def place_panel(place: Settlement, day: dt.date) -> None:
         st.warning(f"Sources disagree: {escape_markdown(place.disagreement)}")
 
 
+@dataclass
+class GifJob:
+    """An animation being drawn in the background, so that the page stays usable meanwhile."""
+
+    future: Future[bytes] | None = None
+    done: int = 0
+    total: int = 0
+    day: dt.date | None = None
+
+    def progress(self, done: int, total: int, day: dt.date) -> None:
+        self.done, self.total, self.day = done, total, day
+
+
+@st.cache_resource(show_spinner=False)
+def gif_worker() -> ThreadPoolExecutor:
+    # One animation at a time per server: each takes a core for a minute or so.
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="nkmap-gif")
+
+
+def start_gif(data: Prepared) -> None:
+    job = GifJob()
+    job.future = gif_worker().submit(animation, data.atlas, data.changes, progress=job.progress)
+    st.session_state["gif_job"] = job
+
+
+def gif_finished() -> bool:
+    """Collect a finished animation for download; say so if it failed."""
+    job: GifJob | None = st.session_state.get("gif_job")
+    if job is None or job.future is None or not job.future.done():
+        return False
+    del st.session_state["gif_job"]
+    try:
+        st.session_state["export"] = (("gif",), job.future.result())
+    except NkmapError as exc:
+        st.session_state["gif_error"] = str(exc)
+    return True
+
+
+@st.fragment(run_every=1.0)
+def gif_progress() -> None:
+    """Progress of the animation, refreshed every second without rerunning the page."""
+    if gif_finished():
+        st.rerun(scope="app")
+    job: GifJob | None = st.session_state.get("gif_job")
+    if job is None:
+        return
+    if job.total:
+        text = f"Frame {job.done} of {job.total}: {long_date(job.day or dt.date.min)}"
+    else:
+        text = "Drawing the frames…"
+    st.progress(job.done / job.total if job.total else 0.0, text=text)
+    st.caption("The map stays usable while the frames are drawn.")
+
+
 def export_panel(data: Prepared) -> None:
     """Make a file of the current map on request, with feedback while it is made, then offer
-    it for download (until the map changes)."""
+    it for download (until the map changes). The animation is drawn in the background."""
     current = view()
     st.subheader("Export this map")
     fmt = st.selectbox(
         "Format", [*FORMATS, "gif"], format_func=DESCRIPTIONS.__getitem__, key="export_format"
     )
-    wanted = (fmt, current.date, current.compare, current.names, current.bounds)
-    if st.button("Make the file", key="export_make"):
+    # The animation covers every date, so it does not depend on the view.
+    wanted = (
+        ("gif",)
+        if fmt == "gif"
+        else (fmt, current.date, current.compare, current.names, current.bounds)
+    )
+    gif_finished()
+    busy = "gif_job" in st.session_state
+    if st.button("Make the file", key="export_make", disabled=busy and fmt == "gif"):
         layout = Layout(names=current.names, bbox=current.bounds or REGION_BBOX)
         if fmt == "gif":
-            bar = st.progress(0.0, text="Drawing the frames…")
-
-            def step(done: int, total: int, day: dt.date) -> None:
-                bar.progress(done / total, text=f"Frame {done} of {total}: {long_date(day)}")
-
-            made = animation(data.atlas, data.changes, progress=step)
-            bar.empty()
+            st.session_state.pop("gif_error", None)
+            start_gif(data)
+            busy = True
         else:
             with st.spinner(f"Making the {fmt.upper()} file…"):
                 made = export(data.atlas, data.changes, current.date, fmt, layout, current.compare)
-        st.session_state["export"] = (wanted, made)
+            st.session_state["export"] = (wanted, made)
+    if busy:
+        gif_progress()
+    if fmt == "gif" and "gif_error" in st.session_state:
+        st.error(f"The animation failed: {escape_markdown(st.session_state['gif_error'])}")
     ready = st.session_state.get("export")
     if ready and ready[0] == wanted:
         st.download_button(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -209,6 +211,40 @@ def test_export_prints_exactly_the_area_on_screen(atlas: Atlas) -> None:
     changes = change_dates(atlas)
     assert made == export(atlas, changes, day, "png", Layout(bbox=bounds))
     assert made != export(atlas, changes, day, "png", Layout())
+
+
+def test_the_animation_is_drawn_in_the_background_with_progress(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nkmap.export
+
+    release = threading.Event()
+
+    def slow_animation(atlas: Atlas, changes: Any, progress: Any = None) -> bytes:
+        progress(1, 3, changes[0].date)
+        assert release.wait(30)
+        return b"GIF89a-made"
+
+    monkeypatch.setattr(nkmap.export, "animation", slow_animation)
+    at = start(date="2020-11-10")
+    at.sidebar.selectbox(key="export_format").set_value("gif").run()
+    at.sidebar.button(key="export_make").click().run()
+    assert not at.exception
+    # The run ends while the frames are drawn: the page is usable and shows the progress.
+    (bar,) = at.get("progress")
+    assert "Frame 1 of 3" in bar.proto.text
+    at.sidebar.selectbox(key="goto").set_value(dt.date(1994, 5, 12)).run()
+    assert at.session_state["view"].date == dt.date(1994, 5, 12)
+    assert not at.get("download_button")
+    release.set()
+    for _ in range(100):
+        at.run()
+        if at.get("download_button"):
+            break
+        time.sleep(0.1)
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download nkmap-all-dates.gif"
+    assert at.session_state["export"][1] == b"GIF89a-made"
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
