@@ -61,6 +61,26 @@ def _iso(day: dt.date) -> str | None:
     return None if day in (BEGINNING, END_OF_TIME) else day.isoformat()
 
 
+def land_borders(geoms: Iterable[BaseGeometry], uncertainty_km: float) -> dict[str, Any] | None:
+    """Where two countries of the base map meet, as lines for display: the international
+    borders, without the coasts and the frame's edges that their outlines also follow."""
+    shapes = list(geoms)
+    lines: list[BaseGeometry] = []
+    for i, first in enumerate(shapes):
+        for second in shapes[i + 1 :]:
+            if not first.intersects(second):
+                continue
+            shared = first.boundary.intersection(second.boundary)
+            lines.extend(
+                part
+                for part in shapely.get_parts(shared)
+                if part.geom_type in ("LineString", "LinearRing") and part.length > 0
+            )
+    if not lines:
+        return None
+    return display_geometry(shapely.line_merge(shapely.MultiLineString(lines)), uncertainty_km)
+
+
 def layer_info(entry: LayerEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
@@ -100,10 +120,18 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
             }
         )
     base = atlas.features[atlas.features["shows"] == "countries"]
+    borders = (
+        land_borders(base.geometry, min(atlas.entry(layer).uncertainty_km for layer in base.layer))
+        if len(base)
+        else None
+    )
     return {
         "bbox": list(REGION_BBOX),
         # The base map's extent: the map never shows beyond it (no blank bands).
         "frame": [float(v) for v in base.total_bounds] if len(base) else list(REGION_BBOX),
+        # International borders (shared edges of the base map's countries), drawn above the
+        # areas held.
+        "borders": borders,
         "dates": [{"date": c.date.isoformat(), "label": c.label} for c in changes],
         "layers": [layer_info(e) for e in atlas.entries],
         "features": features,
