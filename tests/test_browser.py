@@ -245,7 +245,17 @@ const labels = Array.from(document.querySelectorAll('.nk-label, .nk-country'))
   .filter(b => b.bottom > map.top && b.top < map.bottom);
 const legend = document.querySelector('.nk-legend').getBoundingClientRect();
 const bar = document.getElementById('timebar').getBoundingClientRect();
+// Country names written over an area held (the control panes): none should be.
+const overHeld = Array.from(document.querySelectorAll('.nk-country'))
+  .filter(n => getComputedStyle(n).visibility !== 'hidden' && !n.classList.contains('nk-off'))
+  .filter(n => { const r = n.getBoundingClientRect();
+    return [[r.left, r.top], [r.right, r.top], [r.left, r.bottom], [r.right, r.bottom],
+            [(r.left + r.right) / 2, (r.top + r.bottom) / 2]]
+      .some(([x, y]) => document.elementsFromPoint(x, y)
+        .some(e => e.closest('.leaflet-nkA-pane'))); })
+  .map(n => n.textContent);
 return {
+  overHeld: overHeld,
   labels: labels,
   towns: Array.from(document.querySelectorAll('.nk-label')).length,
   years: Array.from(document.querySelectorAll('#ticks .year')).map(box),
@@ -310,6 +320,8 @@ def test_labels_never_collide_at_any_zoom(dashboard: str) -> None:
             # Countries are named (after the towns), among them the two sides' own.
             shown = {b["text"] for b in state["labels"]}
             assert {"Armenia", "Azerbaijan"} <= shown, shown
+            # No country's name is written over the contested land.
+            assert state["overHeld"] == [], state["overHeld"]
             # International borders are drawn by themselves, above the areas held.
             assert (
                 driver.execute_script(

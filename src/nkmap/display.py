@@ -81,6 +81,22 @@ def land_borders(geoms: Iterable[BaseGeometry], uncertainty_km: float) -> dict[s
     return display_geometry(shapely.line_merge(shapely.MultiLineString(lines)), uncertainty_km)
 
 
+REGION_SIMPLIFY_DEG = 0.01  # about 1 km: the outline only keeps country names off the region
+
+
+def mapped_region(atlas: Atlas) -> dict[str, Any] | None:
+    """The outline of the land whose control the atlas maps (its control areas on the last
+    date it maps any), coarsely simplified: country names are placed off it, so that no
+    country's name is written over the contested land."""
+    control = atlas.features[atlas.features["shows"].isin(["control", "unmapped"])]
+    if not len(control):
+        return None
+    last = control["valid_from"].max()
+    on = control[(control["valid_from"] <= last) & (last < control["valid_to"])]
+    outline = shapely.simplify(shapely.union_all(on.geometry.values), REGION_SIMPLIFY_DEG)
+    return display_geometry(outline, 0.0)
+
+
 def layer_info(entry: LayerEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
@@ -132,6 +148,7 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         # International borders (shared edges of the base map's countries), drawn above the
         # areas held.
         "borders": borders,
+        "region": mapped_region(atlas),
         "dates": [{"date": c.date.isoformat(), "label": c.label} for c in changes],
         "layers": [layer_info(e) for e in atlas.entries],
         "features": features,

@@ -1200,6 +1200,19 @@
     return Math.sqrt(best);
   }
 
+  // The mapped region's outer rings in container pixels, for the current view.
+  function regionRings() {
+    const g = S.data.region;
+    if (!g) return [];
+    const polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+    return polygons.map(function (poly) {
+      return poly[0].map(function (c) {
+        const p = S.map.latLngToContainerPoint([c[1], c[0]]);
+        return [p.x, p.y];
+      });
+    });
+  }
+
   // Each country in view is named inside the part of it on screen, as far from that part's
   // edges as its name allows, after the towns and clear of them, of the map's controls and of
   // the other names; the largest part on screen is named first.
@@ -1228,6 +1241,11 @@
       if (rings.length) shown.push({ c: c, rings: rings, area: area });
     });
     shown.sort(function (a, b) { return b.area - a.area; });
+    // The land whose control the atlas maps gets no country's name over it.
+    const region = regionRings();
+    const offRegion = function (pts) {
+      return !region.length || pts.every(function (p) { return !inside(region, p[0], p[1]); });
+    };
     shown.forEach(function (s) {
       const node = s.c.node;
       const w = s.c.w;
@@ -1256,7 +1274,9 @@
         const y = candidates[i][1];
         const box = { left: frame.left + x - w / 2, right: frame.left + x + w / 2, top: frame.top + y - h / 2, bottom: frame.top + y + h / 2 };
         if (taken.some(function (b) { return overlaps(box, b, 3); })) continue;
-        if (!corners(x, y).every(function (p) { return inside(s.rings, p[0], p[1]); })) continue;
+        const around = corners(x, y);
+        if (!around.every(function (p) { return inside(s.rings, p[0], p[1]); })) continue;
+        if (!offRegion(around.concat([[x, y]]))) continue;
         L.DomUtil.setPosition(node, S.map.containerPointToLayerPoint([Math.round(x - w / 2), Math.round(y - h / 2)]));
         node.classList.remove("nk-off");
         taken.push(box);
