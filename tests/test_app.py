@@ -59,7 +59,7 @@ def test_every_date_shows_its_own_figures(atlas: Atlas) -> None:
             for side, label in (
                 ("armenian", "Armenian side"),
                 ("azerbaijani", "Azerbaijan"),
-                ("russian_peacekeepers", "Russian peacekeepers"),
+                ("russian_peacekeepers", "Lachin corridor (Russian peacekeepers)"),
             )
             if expected.held[side]
         }

@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from typing import Any
 
 import pytest
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from conftest import WriteAtlas, collection, entry, feat, square
 from nkmap.catalog import Atlas, load_atlas
-from nkmap.render import Layout, close, print_layout
+from nkmap.geometry import REGION_BBOX
+from nkmap.layout import ANIMATION
+from nkmap.render import (
+    COUNTRY_COLOUR,
+    COUNTRY_GID,
+    LABEL_GID,
+    THIN_SPACE,
+    Layout,
+    borders_between,
+    close,
+    label_priority,
+    print_layout,
+)
 from nkmap.stats import areas_by_controller
+from nkmap.style import BORDER, BORDER_LABEL, NAME_KEYS
 from nkmap.timeline import change_dates, state_at, transfers
 
 
@@ -106,3 +129,197 @@ def test_the_oblast_outline_is_a_reference_only_after_its_abolition(atlas: Atlas
     assert "Autonomous oblast, 1991 outline" in during
     assert "Former oblast, 1991 outline (reference)" not in during
     assert "Former oblast, 1991 outline (reference)" in after
+
+
+def labels(fig: Figure) -> list[Text]:
+    """The map's labels of towns and countries, as drawn."""
+    return [
+        t
+        for t in fig.findobj(Text)
+        if str(t.get_gid() or "").startswith((f"{LABEL_GID}-", f"{COUNTRY_GID}-"))
+    ]
+
+
+def drawn_box(label: Text, renderer: Any) -> Bbox:
+    """What a label covers once drawn: its white box if it has one, else its text."""
+    patch = label.get_bbox_patch()
+    return (patch or label).get_window_extent(renderer)
+
+
+def overlap(a: Bbox, b: Bbox) -> bool:
+    """Whether two boxes share more than an edge."""
+    return bool(a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1)
+
+
+def map_axes(fig: Figure) -> Axes:
+    return fig.axes[0]
+
+
+def capital(atlas: Atlas, names: str) -> str:
+    places = atlas.features[atlas.features["shows"] == "places"]
+    props = next(p for p in places["properties"] if p.get("kind") == "capital")
+    return str(props[NAME_KEYS[names]])
+
+
+def plain(text: str) -> str:
+    """A country's name without its letter-spacing."""
+    return text.replace(THIN_SPACE, "").replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("day", "names", "layout"),
+    [
+        *(
+            (day, names, Layout(names=names))
+            for day, names in [
+                (dt.date(1994, 5, 12), "both"),
+                (dt.date(1994, 5, 12), "hy"),
+                (dt.date(2020, 11, 10), "both"),
+                (dt.date(2020, 11, 10), "az"),
+                (dt.date(2024, 6, 12), "hy"),
+                (dt.date(2024, 6, 12), "az"),
+            ]
+        ),
+        (dt.date(2020, 11, 10), "both", ANIMATION),
+        (dt.date(1994, 5, 12), "az", Layout(800, 1000, 100, names="az")),
+        (dt.date(2020, 11, 10), "hy", Layout(800, 600, 100, "hy", (46.5, 39.6, 47.0, 40.0))),
+        (dt.date(2020, 11, 10), "both", Layout(400, 300, 50)),
+    ],
+)
+def test_labels_never_overlap_and_the_capital_is_always_named(
+    atlas: Atlas, day: dt.date, names: str, layout: Layout
+) -> None:
+    fig = print_layout(atlas, day, change_dates(atlas), layout)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        ax = map_axes(fig)
+        drawn = labels(fig)
+        boxes = [drawn_box(t, renderer) for t in drawn]
+        frame = ax.get_window_extent(renderer)
+        locator = [a.get_window_extent(renderer) for a in fig.axes[1:-1]]
+        dots = [
+            ax.transData.transform(line.get_xydata()[0])
+            for line in ax.get_lines()
+            if line.get_marker() == "o"
+        ]
+        shown = [t.get_text() for t in drawn]
+        # Where each country's name sits, in the map's coordinates.
+        countries = [
+            shapely.box(*ax.transData.inverted().transform(box.get_points()).ravel())
+            for t, box in zip(drawn, boxes, strict=True)
+            if (t.get_gid() or "").startswith("nk-country")
+        ]
+    finally:
+        close(fig)
+    assert capital(atlas, names) in shown
+    # No country's name over the contested land (the areas of control on that date): so a map
+    # zoomed in on the region names no country, and the whole region's map names Azerbaijan.
+    held = shapely.union_all(state_at(atlas, day).control.geometry.values)
+    assert not any(held.intersects(name) for name in countries)
+    region = shapely.box(*REGION_BBOX)
+    zoomed = not shapely.box(*layout.bbox).equals(region)
+    assert ("AZERBAIJAN" in map(plain, shown)) is not zoomed
+    for (a, box_a), (b, box_b) in itertools.combinations(zip(shown, boxes, strict=True), 2):
+        assert not overlap(box_a, box_b), (a, b)
+    for text, box in zip(shown, boxes, strict=True):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, text
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, text
+        assert not any(overlap(box, inset) for inset in locator), text
+        # No label covers a dot: a town's own is beside its label, the others clear of it.
+        assert not any(box.contains(x, y) for x, y in dots), text
+
+
+def test_crowded_labels_give_way_by_priority(write_atlas: WriteAtlas) -> None:
+    def place(name: str, kind: str, x: float) -> dict[str, Any]:
+        point = {"type": "Point", "coordinates": [x, 39.8]}
+        return feat(point, id=name.lower(), name=name, kind=kind)
+
+    towns = [place(f"Town{i}", "town", 46.0 + i * 0.004) for i in range(8)]
+    root = write_atlas(
+        [
+            (
+                entry("places", kind="point", shows="places", valid_from=None, valid_to=None),
+                collection(*towns, place("Capital", "capital", 46.014)),  # listed last
+            )
+        ]
+    )
+    atlas = load_atlas(root)
+    fig = print_layout(atlas, dt.date(2001, 1, 1), change_dates(atlas))
+    try:
+        shown = [t.get_text() for t in labels(fig)]
+        dots = [line for line in map_axes(fig).get_lines() if line.get_marker() == "o"]
+    finally:
+        close(fig)
+    assert "Capital" in shown
+    assert len(shown) < 9  # some gave way...
+    assert len(dots) == 9  # ...but every dot is drawn
+
+
+def test_label_priority_puts_the_capital_then_the_oblast_towns_first() -> None:
+    oblast = shapely.box(46.0, 39.0, 47.0, 40.0)
+
+    def rank(kind: str, x: float, place_id: str) -> tuple[int, float, str]:
+        return label_priority({"kind": kind, "id": place_id}, shapely.Point(x, 39.5), oblast)
+
+    order = sorted(
+        [
+            rank("village", 46.5, "a"),
+            rank("ghost town", 46.5, "b"),
+            rank("town", 48.0, "c"),  # far outside the oblast
+            rank("town", 47.5, "d"),  # nearer
+            rank("town", 46.6, "f"),  # inside
+            rank("town", 46.2, "e"),
+            rank("capital", 46.7, "g"),
+        ]
+    )
+    assert [r[2] for r in order] == ["g", "e", "f", "d", "c", "b", "a"]
+
+
+def test_borders_are_where_two_countries_meet() -> None:
+    left, right = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)
+    island = shapely.box(5, 5, 6, 6)
+    lines = borders_between([left, right, island])
+    assert len(lines) == 1  # coasts are not borders
+    assert lines[0].equals(shapely.LineString([(1, 0), (1, 1)]))
+
+
+def test_countries_are_named_and_their_borders_stand_out(atlas: Atlas) -> None:
+    fig = print_layout(atlas, dt.date(2020, 11, 10), change_dates(atlas))
+    try:
+        countries = [t for t in labels(fig) if str(t.get_gid()).startswith(COUNTRY_GID)]
+        names = {plain(t.get_text()) for t in countries}
+        colours = {to_hex(t.get_color()) for t in countries}
+        drawn = texts(fig)
+        lines = [c for c in map_axes(fig).collections if isinstance(c, LineCollection)]
+        width = {to_hex(c.get_color()[0]): float(c.get_linewidth()[0]) for c in lines}
+    finally:
+        close(fig)
+    assert {"ARMENIA", "AZERBAIJAN", "IRAN"} <= names
+    assert colours == {COUNTRY_COLOUR}
+    assert BORDER_LABEL in drawn  # in the legend
+    assert width[BORDER[0]] > 2 * width["#b9b2a5"]  # heavier than the districts' boundaries
+
+
+def test_the_locator_outlines_the_map_in_the_south_caucasus(atlas: Atlas) -> None:
+    bbox = (46.5, 39.6, 47.0, 40.0)
+    fig = print_layout(atlas, dt.date(2020, 11, 10), change_dates(atlas), Layout(bbox=bbox))
+    try:
+        fig.canvas.draw()
+        ax, inset = fig.axes[0], fig.axes[1]
+        countries = atlas.features[atlas.features["shows"] == "countries"]
+        west, south, east, north = countries.total_bounds
+        (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
+        frames = [p.get_bbox().bounds for p in inset.patches if isinstance(p, Rectangle)]
+        outer, box = ax.get_window_extent(), inset.get_window_extent()
+    finally:
+        close(fig)
+    assert x0 <= west and east <= x1 and y0 <= south and north <= y1
+    assert frames == [pytest.approx((46.5, 39.6, 0.5, 0.4))]
+    assert outer.x0 <= box.x0 and box.x1 <= outer.x1 and outer.y0 <= box.y0 and box.y1 <= outer.y1
+    assert box.width < outer.width / 3  # in a corner
+    small = print_layout(atlas, dt.date(2020, 11, 10), change_dates(atlas), Layout(300, 300, 100))
+    try:
+        assert len(small.axes) == 2  # the map and the legend: no room for a locator
+    finally:
+        close(small)

@@ -1,9 +1,13 @@
 """Static maps drawn server-side with matplotlib from the offline base map: no browser, no
 network, the same picture every time.
 
-:func:`print_layout` makes the print map: a title with the date, the map with towns, a scale
-bar and a north arrow, a legend in the dashboard's colours, the area held by each side, an
-uncertainty note where the lines are approximate, and the sources and attribution.
+:func:`print_layout` makes the print map: a title with the date, the map with towns and the
+names of the countries, a scale bar, a north arrow and a locator of the South Caucasus, a
+legend in the dashboard's colours, the area held by each side, an uncertainty note where the
+lines are approximate, and the sources and attribution.
+
+Labels never overlap: :func:`place_labels` sets them one by one in order of importance, each
+where its measured box is clear of those already set, or not at all.
 
 Text from layers is drawn literally: math parsing is off, and SVG text is written as escaped
 XML text (see :data:`RC`).
@@ -13,9 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import textwrap
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Literal
 
 import matplotlib
 import numpy as np
@@ -23,20 +29,26 @@ import shapely
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib.path import Path
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from matplotlib.typing import LineStyleType, RcKeyType
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import polylabel
 
 from nkmap.catalog import Atlas
 from nkmap.geometry import REGION_BBOX
 from nkmap.layout import Layout
-from nkmap.stats import areas_by_controller
+from nkmap.stats import REGION_NAME, areas_by_controller, region_km2
 from nkmap.style import (
+    BORDER,
+    BORDER_LABEL,
     COLOURS,
     LABELS,
     LINE_LABELS,
@@ -59,6 +71,36 @@ SEA = "#dfe9f2"
 LAND = "#f4f1ea"
 FILL_ALPHA = 0.55
 HATCHES = {"russian_peacekeepers": "////", "unmapped": "...", "changed": "\\\\\\\\"}
+# Labels: town names in small type on a white box; country names larger, in spaced capitals,
+# in a grey that stays behind the towns.
+PLACE_FONT = 5.5
+PLACE_PAD = 0.1  # the white box's margin, in font sizes
+COUNTRY_FONT = 7.5
+COUNTRY_COLOUR = "#6e6e6e"
+THIN_SPACE = "\u2009"
+LABEL_GAP = 1.2  # points kept clear between a label and anything it must not cover
+DOT_SIZE = 2.2  # a town's dot, points across
+LABEL_OFFSET = 1.9  # points between a town's dot (or the widest mark on it) and its label
+# Where a town's label may go, in order of preference: its direction from the dot (times the
+# offset: the radius of the marks on the place plus LABEL_OFFSET) and its alignment there.
+# Beside the dot, as maps set names, then on the diagonals, then above and below.
+Spot = tuple[float, float, Literal["left", "center", "right"], Literal["bottom", "center", "top"]]
+SPOTS: tuple[Spot, ...] = (
+    (1.0, 0.0, "left", "center"),
+    (0.72, 0.52, "left", "bottom"),
+    (0.72, -0.52, "left", "top"),
+    (-1.0, 0.0, "right", "center"),
+    (-0.72, 0.52, "right", "bottom"),
+    (-0.72, -0.52, "right", "top"),
+    (0.0, 0.8, "center", "bottom"),
+    (0.0, -0.8, "center", "top"),
+)
+Box = tuple[float, float, float, float]  # left, bottom, right, top, in display pixels
+# Labels carry a gid (the id of their element in SVG): LABEL_GID-<place id> for towns,
+# COUNTRY_GID-<n> for countries.
+LABEL_GID = "nk-label"
+COUNTRY_GID = "nk-country"
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ATTRIBUTION = (
     "Made with Natural Earth (public domain). Places from GeoNames (CC BY 4.0). "
     "Map: nkmap, an open atlas of territorial control in Nagorno-Karabakh."
@@ -66,7 +108,7 @@ ATTRIBUTION = (
 
 
 def _dashes(kind: str) -> tuple[str, float, LineStyleType]:
-    colour, width, dash = LINES[kind]
+    colour, width, dash = BORDER if kind == "border" else LINES[kind]
     style: LineStyleType = "solid"
     if dash:
         style = (0.0, tuple(float(x) / max(width, 1.0) for x in dash.split()))
@@ -81,20 +123,20 @@ def draw_map(
     bbox: tuple[float, float, float, float] = REGION_BBOX,
     changed: Sequence[Transfer] = (),
     previous: dt.date | None = None,
+    keep_clear: Sequence[Artist] = (),
 ) -> set[str]:
     """Draw the map of ``state`` into ``ax``; return the legend keys drawn (as the dashboard's
     legend names them: ``control:<side>``, ``unmapped``, line kinds, ``events``,
-    ``changed``)."""
+    ``changed``; and ``border``, which only the print legend shows).
+
+    Labels keep clear of the artists in ``keep_clear`` (a scale bar, an inset over the map):
+    they are measured where they stand, so draw them before."""
     drawn: set[str] = set()
     f = state.features
+    _frame(ax, bbox)  # first: labels are measured in the frame's final coordinates
     ax.set_facecolor(SEA)
-    _fill(
-        ax,
-        f[f["shows"] == "countries"].geometry,
-        facecolor=LAND,
-        edgecolor="#8a8a8a",
-        linewidth=0.5,
-    )
+    countries = f[f["shows"] == "countries"]
+    _fill(ax, countries.geometry, facecolor=LAND, edgecolor="#8a8a8a", linewidth=0.5)
     _lines(ax, f[f["shows"] == "rayons"].geometry, color="#b9b2a5", linewidth=0.35)
     control = state.control
     for controller, colour in COLOURS.items():
@@ -124,6 +166,13 @@ def draw_map(
             linewidth=0.4,
             hatch=HATCHES["unmapped"],
         )
+    frame = shapely.box(*bbox)
+    borders = [b for b in borders_between(countries.geometry) if b.intersects(frame)]
+    if borders:
+        # Over the fills, under the lines of control, which often run along the border.
+        drawn.add("border")
+        colour, width, style = _dashes("border")
+        _lines(ax, borders, color=colour, linewidth=width, linestyle=style)
     for kind in ("peacekeeping", "line_of_contact"):
         lines = f[f["shows"] == kind].geometry
         if len(lines):
@@ -145,6 +194,8 @@ def draw_map(
             linestyle=style,
             alpha=1.0 if exists else 0.4,
         )
+    # Marks that labels keep clear of: x, y and radius in points.
+    marks: list[tuple[float, float, float]] = []
     other = f[(f["shows"] == "other") & (f["kind"] != "point")].geometry
     _fill(ax, other, facecolor=OTHER_COLOUR, edgecolor="#8e0152", alpha=0.45, linewidth=0.8)
     points = f[(f["shows"] == "other") & (f["kind"] == "point")].geometry
@@ -159,6 +210,7 @@ def draw_map(
             linewidth=0.8,
             zorder=6,
         )
+        marks += [(x, y, _radius(30, 0.8)) for x, y in xy]
     for t in changed:
         drawn.add("changed")
         polygons = [p for p in shapely.get_parts(t.geometry) if p.geom_type == "Polygon"]
@@ -179,30 +231,324 @@ def draw_map(
             linewidth=1.4,
             zorder=5,
         )
+        marks += [(p.x, p.y, _radius(40, 1.4)) for p in events.geometry]
     key = NAME_KEYS.get(names, "name")
     places = f[f["shows"] == "places"]
-    west, south, east, north = bbox
-    for props, geom in zip(places["properties"], places.geometry, strict=True):
-        if not (west <= geom.x <= east and south <= geom.y <= north):
+    oblast = shapely.union_all(outline.geometry.to_numpy()) if len(outline) else None
+    towns: list[tuple[tuple[int, float, str], float, float, str, str]] = []
+    for n, (props, geom) in enumerate(zip(places["properties"], places.geometry, strict=True)):
+        if not frame.covers(geom):
             continue
-        ax.plot(geom.x, geom.y, "o", color="#111111", markersize=2.2, zorder=6)
-        ax.annotate(
-            str(props.get(key) or props.get("name") or ""),
-            (geom.x, geom.y),
-            xytext=(3, 2),
-            textcoords="offset points",
-            fontsize=5.5,
-            zorder=7,
-            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.7, "lw": 0},
+        ax.plot(geom.x, geom.y, "o", color="#111111", markersize=DOT_SIZE, zorder=6)
+        marks.append((geom.x, geom.y, DOT_SIZE / 2))
+        text = str(props.get(key) or props.get("name") or "")
+        place_id = str(props.get("id") or "")
+        gid = f"{LABEL_GID}-{place_id if _SAFE_ID.fullmatch(place_id) else n}"
+        towns.append((label_priority(props, geom, oblast), geom.x, geom.y, text, gid))
+    towns.sort(key=lambda town: town[0])
+    names_of_countries = [
+        (
+            shapely.intersection(geom, frame),
+            _spaced(str(props.get("name") or "")),
+            f"{COUNTRY_GID}-{n}",
         )
+        for n, (props, geom) in enumerate(
+            zip(countries["properties"], countries.geometry, strict=True)
+        )
+    ]
+    place_labels(
+        ax,
+        [(x, y, text, gid) for _, x, y, text, gid in towns if text],
+        [c for c in names_of_countries if c[1] and c[0].area > frame.area * 0.002],
+        marks,
+        keep_clear,
+        [*control.geometry, *unmapped, *outline.geometry],
+    )
+    return drawn
+
+
+def _frame(ax: Axes, bbox: tuple[float, float, float, float]) -> None:
+    """Show exactly ``bbox``, with metres east and north alike, and no ticks."""
+    west, south, east, north = bbox
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
-    ax.set_aspect(1 / _cos((south + north) / 2))  # metres east and north look alike
+    ax.set_aspect(1 / _cos((south + north) / 2))
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    return drawn
+    ax.apply_aspect()  # the axes' final box, which labels are measured in
+
+
+def _radius(size: float, linewidth: float) -> float:
+    """The radius, in points, of a scatter marker of ``size`` (points squared) and its edge."""
+    return math.sqrt(size) / 2 + linewidth / 2
+
+
+def borders_between(countries: Iterable[BaseGeometry]) -> list[BaseGeometry]:
+    """The international borders: where two countries' outlines meet, each line once (a dash
+    pattern drawn twice, out of step, would look solid) and merged into long lines (so the
+    pattern runs on through vertices). Coasts, lake shores and the edges of the base map are
+    not borders, so the countries' own outlines will not do."""
+    return list(_borders(tuple(g for g in countries if g is not None and not g.is_empty)))
+
+
+@lru_cache(maxsize=4)
+def _borders(geoms: tuple[BaseGeometry, ...]) -> tuple[BaseGeometry, ...]:
+    """:func:`borders_between`, kept: every frame of an animation has the same countries."""
+    shared = []
+    for i, a in enumerate(geoms):
+        for b in geoms[i + 1 :]:
+            if a.intersects(b):
+                meet = shapely.intersection(a.boundary, b.boundary)
+                shared += [p for p in shapely.get_parts(meet) if p.geom_type == "LineString"]
+    if not shared:
+        return ()
+    return tuple(shapely.get_parts(shapely.line_merge(shapely.union_all(shared))))
+
+
+def _spaced(name: str) -> str:
+    """A country's name as maps set it: in capitals, letter-spaced with thin spaces."""
+    return f"{THIN_SPACE} {THIN_SPACE}".join(THIN_SPACE.join(word) for word in name.upper().split())
+
+
+def label_priority(
+    props: Mapping[str, Any], point: BaseGeometry, oblast: BaseGeometry | None
+) -> tuple[int, float, str]:
+    """The order in which places are labelled, lowest first: where labels do not all fit, the
+    later ones give way (their dots stay).
+
+    0. the capital (``kind`` "capital": Stepanakert / Khankendi), which every reader looks for;
+    1. towns inside the oblast's 1991 outline: the centres of its districts (Martakert,
+       Askeran, Khojaly, Shusha, Martuni, Hadrut), where control changed most often;
+    2. the other towns (``kind`` "town"): the centres of the districts around the oblast and
+       the cities at the map's edges, which place it;
+    3. ghost towns, ruined in the war but still named on maps of the conflict;
+    4. villages and anything else.
+
+    Within a class, places nearer the oblast come first, since the map is about it; then by
+    id, so the order never depends on the order of the features."""
+    kind = str(props.get("kind") or "")
+    distance = float(oblast.distance(point)) if oblast is not None else 0.0
+    if kind == "capital":
+        tier = 0
+    elif kind == "town":
+        tier = 1 if oblast is not None and distance == 0 else 2
+    else:
+        tier = 3 if kind == "ghost town" else 4
+    return tier, round(distance, 6), str(props.get("id") or props.get("name") or "")
+
+
+def place_labels(
+    ax: Axes,
+    towns: Sequence[tuple[float, float, str, str]],
+    countries: Sequence[tuple[BaseGeometry, str, str]],
+    marks: Sequence[tuple[float, float, float]] = (),
+    keep_clear: Sequence[Artist] = (),
+    subject: Sequence[BaseGeometry] = (),
+) -> list[Text]:
+    """Label ``towns`` (x, y, text, gid; in order of importance), then ``countries`` (the part
+    of each in the frame, text, gid), so that no label overlaps another, covers a mark
+    (x, y, radius in points: the dots of other towns, events) or an artist of
+    ``keep_clear``, or leaves the axes; return the labels set, each with its gid.
+
+    Each town's label tries the spots of :data:`SPOTS` in turn and takes the first where its
+    box is clear; if none is, it is left out, and the dot stays. The first town (the capital)
+    is always labelled if its dot is in the frame: with nothing set before it, only marks can
+    be in its way, and then it takes its first spot inside the axes regardless.
+
+    Countries come after the towns: their names can go in many places, a town's only beside
+    its dot. A country's name goes at the point of its largest part in the frame farthest
+    from its edges, or the next deepest point where it is clear, with its whole box inside
+    the country and off the map's ``subject`` (the areas of control, the oblast): no
+    country's name is written over the contested land, and grey type reads best on plain
+    land. In a smaller part only if the largest has no room; nowhere if no part has.
+
+    Each label is measured once, by the figure's renderer, in the figure's size and
+    resolution: elsewhere, or aligned otherwise, the same line of text has the same box,
+    moved. Text scales with the figure when it is saved at another resolution (SVG and PDF
+    at 72 dpi), so the labels still fit."""
+    fig = ax.get_figure(root=True)
+    if fig is None:
+        return []
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    renderer = get_renderer() if callable(get_renderer) else None
+    px = fig.dpi / 72  # pixels a point
+    frame = _extents(ax.get_window_extent(renderer))
+    gap = LABEL_GAP * px / 2  # each of two boxes keeps half the gap
+    placed = [_grown(_extents(a.get_window_extent(renderer)), gap) for a in keep_clear]
+    centres = ax.transData.transform([(x, y) for x, y, _ in marks]) if marks else np.zeros((0, 2))
+    radii = [radius * px for _, _, radius in marks]
+    dots = [
+        _grown((cx, cy, cx, cy), radius + gap)
+        for (cx, cy), radius in zip(centres, radii, strict=True)
+    ]
+
+    def clear(patch: Box, own: Sequence[int] = (), avoid_marks: bool = True) -> bool:
+        """Whether a label whose (white) box is ``patch`` fits: inside the axes, and clear by
+        the gap of the labels set, the artists to keep clear, and the marks but its ``own``
+        (the indices of the marks on its place, which its offset clears)."""
+        box = _grown(patch, gap)
+        return (
+            _overlap(patch, frame, within=True)
+            and not any(_overlap(box, other) for other in placed)
+            and not (
+                avoid_marks
+                and any(_overlap(box, dot) and i not in own for i, dot in enumerate(dots))
+            )
+        )
+
+    pad = PLACE_PAD * PLACE_FONT * px
+    shifts = {"left": 0.0, "bottom": 0.0, "center": 0.5, "right": 1.0, "top": 1.0}
+
+    def patch_at(
+        spot: Spot, offset: float, corner: tuple[float, float], size: tuple[float, float]
+    ) -> Box:
+        """The white box of a label set at ``spot``, ``offset`` pixels from its dot, whose
+        text is ``size`` across and starts at ``corner`` when set left and bottom on the
+        dot."""
+        (dx, dy, ha, va), (left, bottom), (width, height) = spot, corner, size
+        left += dx * offset - shifts[ha] * width
+        bottom += dy * offset - shifts[va] * height
+        return left - pad, bottom - pad, left + width + pad, bottom + height + pad
+
+    labels: list[Text] = []
+    for rank, (x, y, text, gid) in enumerate(towns):
+        label = ax.annotate(
+            text,
+            (x, y),
+            xytext=(0, 0),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=PLACE_FONT,
+            zorder=7,
+            gid=gid,
+            bbox={
+                "boxstyle": f"square,pad={PLACE_PAD}",
+                "facecolor": "white",
+                "alpha": 0.7,
+                "lw": 0,
+            },
+        )
+        cx, cy = ax.transData.transform((x, y))
+        x0, y0, x1, y1 = _extents(label.get_window_extent(renderer))
+        corner, size = (x0, y0), (x1 - x0, y1 - y0)
+        # The marks on this place (its dot, an event there): the label clears the widest.
+        reach = [math.hypot(mx - cx, my - cy) for mx, my in centres]
+        own = [i for i, r in enumerate(radii) if reach[i] <= r]
+        offset = max((reach[i] + radii[i] for i in own), default=0.0) + LABEL_OFFSET * px
+        chosen = next((s for s in SPOTS if clear(patch_at(s, offset, corner, size), own)), None)
+        if chosen is None and rank == 0:
+            # The most important place is always named: over a mark, if nothing else will do.
+            chosen = next(
+                (s for s in SPOTS if clear(patch_at(s, offset, corner, size), own, False)),
+                None,
+            )
+        if chosen is None:
+            label.remove()
+            continue
+        dx, dy, ha, va = chosen
+        label.xyann = (dx * offset / px, dy * offset / px)
+        label.set_horizontalalignment(ha)
+        label.set_verticalalignment(va)
+        placed.append(_grown(patch_at(chosen, offset, corner, size), gap))
+        labels.append(label)
+    to_data = ax.transData.inverted()
+    off = np.asarray([g for g in subject if g is not None and not g.is_empty], dtype=object)
+
+    def fit(
+        size: tuple[float, float], polygon: BaseGeometry, x: float, y: float, keep_off: bool
+    ) -> Box | None:
+        """The box of a name ``size`` across, centred on (x, y), if it fits there and inside
+        ``polygon`` (and, with ``keep_off``, off the map's subject)."""
+        (cx, cy), (width, height) = ax.transData.transform((x, y)), size
+        patch = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+        if not clear(patch):
+            return None
+        corners = to_data.transform([patch[:2], patch[2:]])
+        rect = shapely.box(*corners.min(axis=0), *corners.max(axis=0))
+        if not shapely.covers(polygon, rect):
+            return None
+        if keep_off and shapely.intersects(off, rect).any():
+            return None
+        return patch
+
+    for part, text, gid in countries:
+        name = ax.text(
+            0,
+            0,
+            text,
+            ha="center",
+            va="center",
+            fontsize=COUNTRY_FONT,
+            color=COUNTRY_COLOUR,
+            zorder=3,
+            gid=gid,
+        )
+        extent = name.get_window_extent(renderer)
+        size = (extent.width, extent.height)
+        spot = next(
+            (
+                (x, y, patch)
+                for polygon, points in _deep_points(part)
+                for keep_off in (bool(len(off)),)
+                for x, y in points
+                for patch in [fit(size, polygon, x, y, keep_off)]
+                if patch is not None
+            ),
+            None,
+        )
+        if spot is None:
+            name.remove()
+            continue
+        name.set_position(spot[:2])
+        placed.append(_grown(spot[2], gap))
+        labels.append(name)
+    return labels
+
+
+def _extents(bbox: Bbox) -> Box:
+    x0, y0, x1, y1 = bbox.extents
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def _grown(box: Box, by: float) -> Box:
+    return box[0] - by, box[1] - by, box[2] + by, box[3] + by
+
+
+def _overlap(a: Box, b: Box, within: bool = False) -> bool:
+    """Whether two boxes share more than an edge; with ``within``, whether ``a`` lies inside
+    ``b``."""
+    if within:
+        return b[0] <= a[0] and a[2] <= b[2] and b[1] <= a[1] and a[3] <= b[3]
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@lru_cache(maxsize=32)
+def _deep_points(
+    area: BaseGeometry, steps: int = 16
+) -> tuple[tuple[BaseGeometry, tuple[tuple[float, float], ...]], ...]:
+    """The polygons of ``area``, largest first, each with the points inside it where a name
+    can go, the best first: the point farthest from its edges (the pole of inaccessibility),
+    then the points of a grid inside it from the deepest to the shallowest. Kept, since the
+    frames of an animation show the same countries in the same frame."""
+    out: list[tuple[BaseGeometry, tuple[tuple[float, float], ...]]] = []
+    polygons = [p for p in shapely.get_parts(area) if p.geom_type == "Polygon" and p.area > 0]
+    for polygon in sorted(polygons, key=lambda p: -p.area):
+        west, south, east, north = polygon.bounds
+        pole = polylabel(polygon, tolerance=max(east - west, north - south) / 200)
+        grid_x, grid_y = np.meshgrid(
+            np.linspace(west, east, steps + 2)[1:-1], np.linspace(south, north, steps + 2)[1:-1]
+        )
+        within = shapely.contains_xy(polygon, grid_x, grid_y)
+        xs, ys = grid_x[within], grid_y[within]
+        depth = shapely.distance(polygon.boundary, shapely.points(xs, ys))
+        order = np.lexsort((ys, xs, -depth))
+        points = [(float(pole.x), float(pole.y))]
+        points += [(float(xs[i]), float(ys[i])) for i in order]
+        out.append((polygon, tuple(points)))
+    return tuple(out)
 
 
 def _cos(lat: float) -> float:
@@ -241,8 +587,9 @@ def _lines(ax: Axes, geoms: Iterable[BaseGeometry], **style: Any) -> None:
         ax.add_collection(LineCollection(segments, **style))
 
 
-def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> None:
-    """A bar of a round length, about a fifth of the map's width, in its lower left."""
+def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> list[Artist]:
+    """A bar of a round length, about a fifth of the map's width, in its lower left; return
+    its parts (for labels to keep clear of)."""
     west, south, east, north = bbox
     km_per_degree = 111.32 * _cos((south + north) / 2)
     width_km = (east - west) * km_per_degree
@@ -251,8 +598,9 @@ def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> None:
     y0 = south + (north - south) * 0.04
     half = length / 2 / km_per_degree
     height = (north - south) * 0.008
+    parts: list[Artist] = []
     for i, colour in enumerate(("black", "white")):
-        ax.add_patch(
+        bar = ax.add_patch(
             Rectangle(
                 (x0 + i * half, y0),
                 half,
@@ -263,12 +611,17 @@ def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> None:
                 zorder=8,
             )
         )
+        parts.append(bar)
     for x, text in ((x0, "0"), (x0 + 2 * half, f"{length} km")):
-        ax.text(x, y0 + height * 1.8, text, fontsize=6, ha="center", va="bottom", zorder=8)
+        parts.append(
+            ax.text(x, y0 + height * 1.8, text, fontsize=6, ha="center", va="bottom", zorder=8)
+        )
+    return parts
 
 
-def north_arrow(ax: Axes) -> None:
-    ax.add_patch(
+def north_arrow(ax: Axes) -> list[Artist]:
+    """An arrow and an N in the upper right; return them (for labels to keep clear of)."""
+    arrow = ax.add_patch(
         FancyArrow(
             0.95,
             0.86,
@@ -282,7 +635,7 @@ def north_arrow(ax: Axes) -> None:
             zorder=8,
         )
     )
-    ax.text(
+    letter = ax.text(
         0.95,
         0.83,
         "N",
@@ -293,6 +646,88 @@ def north_arrow(ax: Axes) -> None:
         fontweight="bold",
         zorder=8,
     )
+    return [arrow, letter]
+
+
+LOCATOR_INCHES = 1.3  # the locator's width, at most
+LOCATOR_MIN_INCHES = 0.8  # narrower than this, it is left out
+SCALE_BAR_TOP = 0.1  # the scale bar and its figures end this far up the map (a fraction)
+
+
+def locator(
+    fig: Figure, ax: Axes, state: State, bbox: tuple[float, float, float, float]
+) -> Axes | None:
+    """A small map of the South Caucasus (the whole countries layer) over a corner of ``ax``,
+    with the frame of ``bbox`` outlined, so that a reader knows where the map is; ``None``
+    where the map is too small for it to be legible.
+
+    It goes in the upper or the lower left corner (the north arrow is in the upper right, and
+    the land east of Karabakh is full of towns), whichever covers or crowds fewer towns, then
+    less land held by the Armenian side or the peacekeepers; the upper one on a tie. In the
+    lower one it sits above the scale bar. ``ax`` must already show ``bbox`` (see
+    :func:`_frame`)."""
+    f = state.features
+    countries = f[f["shows"] == "countries"].geometry
+    if not len(countries):
+        return None
+    west, south, east, north = (float(v) for v in countries.total_bounds)
+    aspect = 1 / _cos((south + north) / 2)
+    box = ax.get_position()  # the map's box after its aspect is applied, in figure fractions
+    fig_width, fig_height = fig.get_size_inches()
+    map_width, map_height = box.width * fig_width, box.height * fig_height
+    width = min(LOCATOR_INCHES, map_width * 0.27)
+    height = width * aspect * (north - south) / (east - west)
+    if width < LOCATOR_MIN_INCHES or height > map_height * 0.32:
+        return None
+    w, h = width / map_width, height / map_height  # in fractions of the map
+    margin_x, margin_y = 0.06 / map_width, 0.06 / map_height
+    corners = [(margin_x, 1 - margin_y - h), (margin_x, SCALE_BAR_TOP + margin_y)]
+    b_west, b_south, b_east, b_north = bbox
+    towns = f[f["shows"] == "places"].geometry
+    control = state.control
+    held = control[control["controller"] != "azerbaijani"].geometry.to_numpy()
+
+    def covers(corner: tuple[float, float]) -> tuple[int, float]:
+        """The towns under or near (their labels need room) the locator, and the area held
+        by the Armenian side or the peacekeepers under it."""
+        x, y = corner
+        area = shapely.box(
+            b_west + x * (b_east - b_west),
+            b_south + y * (b_north - b_south),
+            b_west + (x + w) * (b_east - b_west),
+            b_south + (y + h) * (b_north - b_south),
+        )
+        near = area.buffer(0.05 * max(b_east - b_west, b_north - b_south), join_style="mitre")
+        under = shapely.area(shapely.intersection(held, area)).sum()
+        return int(near.intersects(towns).sum()), float(under)
+
+    x, y = min(corners, key=covers)  # the first of equals: the upper corner
+    inset = fig.add_axes(
+        (box.x0 + x * box.width, box.y0 + y * box.height, w * box.width, h * box.height)
+    )
+    inset.set_facecolor(SEA)
+    _fill(inset, countries, facecolor=LAND, edgecolor="#8a8a8a", linewidth=0.3)
+    inset.add_patch(
+        Rectangle(
+            (b_west, b_south),
+            b_east - b_west,
+            b_north - b_south,
+            facecolor="none",
+            edgecolor="black",
+            linewidth=1.0,
+            zorder=3,
+        )
+    )
+    inset.set_xlim(west, east)
+    inset.set_ylim(south, north)
+    inset.set_aspect(aspect)
+    inset.set_xticks([])
+    inset.set_yticks([])
+    for spine in inset.spines.values():
+        spine.set_linewidth(0.6)
+        spine.set_edgecolor("#555555")
+    inset.apply_aspect()
+    return inset
 
 
 def _legend(ax: Axes, drawn: set[str], y: float, compare_label: str | None) -> float:
@@ -302,6 +737,7 @@ def _legend(ax: Axes, drawn: set[str], y: float, compare_label: str | None) -> f
     y -= 0.05
     rows: list[tuple[str, str]] = [(f"control:{c}", LABELS[c]) for c in COLOURS]
     rows += [(k, LINE_LABELS[k]) for k in ("unmapped", "peacekeeping", "line_of_contact")]
+    rows.append(("border", BORDER_LABEL))
     reference = "oblast_reference" in drawn
     rows.append(("oblast", LINE_LABELS["oblast_reference" if reference else "oblast"]))
     rows.append(("events", "Events of this step"))
@@ -421,11 +857,22 @@ def print_layout(
             )
         fig.text(0.02, 0.925, textwrap.shorten(subtitle, 150), fontsize=8.5, va="top")
         ax = fig.add_axes((0.02, 0.17, 0.64, 0.72))
+        _frame(ax, layout.bbox)
+        # Drawn before the map, so that its labels keep clear of them.
+        keep_clear = [*scale_bar(ax, layout.bbox), *north_arrow(ax)]
+        inset = locator(fig, ax, state, layout.bbox)
+        if inset is not None:
+            keep_clear.append(inset)
         drawn = draw_map(
-            ax, atlas, state, layout.names, layout.bbox, changed, earlier[-1] if earlier else None
+            ax,
+            atlas,
+            state,
+            layout.names,
+            layout.bbox,
+            changed,
+            earlier[-1] if earlier else None,
+            keep_clear,
         )
-        scale_bar(ax, layout.bbox)
-        north_arrow(ax)
         panel = fig.add_axes((0.68, 0.17, 0.30, 0.72))
         panel.set_axis_off()
         panel.set_xlim(0, 1)
@@ -458,9 +905,13 @@ def _figures(
         y -= 0.04
     for side, km2 in areas.items():
         if km2:
-            note = " (within the map's frame)" if side == "azerbaijani" else ""
-            ax.text(0, y, f"{SHORT_LABELS[side]}: {km2:,.0f} km²{note}", fontsize=6.5, va="top")
+            ax.text(0, y, f"{SHORT_LABELS[side]}: {km2:,.0f} km²", fontsize=6.5, va="top")
             y -= 0.035
+    region = region_km2(state)
+    if region:
+        note = f"Measured over {REGION_NAME}: {region:,.0f} km²."
+        ax.text(0, y - 0.005, textwrap.fill(note, 52), fontsize=5.8, va="top", color="#333333")
+        y -= 0.075
     if compare_label:
         y -= 0.01
         ax.text(0, y, compare_label, fontsize=7, fontweight="bold", va="top")

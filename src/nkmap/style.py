@@ -22,7 +22,7 @@ OTHER_COLOUR = "#c51b7d"
 SHORT_LABELS = {
     "armenian": "Armenian side",
     "azerbaijani": "Azerbaijan",
-    "russian_peacekeepers": "Russian peacekeepers",
+    "russian_peacekeepers": "Lachin corridor (Russian peacekeepers)",
     "unmapped": "not mapped",
 }
 # Lines and outlines: colour, width (px) and dash pattern ("" for solid).
@@ -49,3 +49,7 @@ NAME_FORM_LABELS = {
 }
 # Which property of a place holds each name form.
 NAME_KEYS = {"both": "name", "hy": "name_hy", "az": "name_az"}
+# The international border in print: darker and heavier than the districts' boundaries and
+# dash-dot-dot, a pattern no other line of the map uses; colour, width (px) and dash pattern.
+BORDER = ("#3b3b3b", 1.6, "6 2 1.5 2 1.5 2")
+BORDER_LABEL = "International border"
