@@ -27,12 +27,12 @@ from nkmap.layout import Layout  # noqa: E402
 from nkmap.timeline import change_dates  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-DATES = ("1994-05-12", "2020-11-10", "2023-09-20")
+DATES = ("1992-05-18", "1994-05-12", "2020-12-01")
 SIZES = {"laptop": (1366, 768, False), "desktop": (1920, 1080, False), "phone": (390, 844, True)}
 PRINT = Layout(width_px=1200, height_px=900, dpi=150)
 
 
-def small_png(data: bytes, path: Path, colours: int = 128) -> int:
+def small_png(data: bytes, path: Path, colours: int = 256) -> int:
     """Save ``data`` (any image) as a palette PNG; return its size in bytes."""
     image = Image.open(io.BytesIO(data)).convert("RGB")
     image.quantize(colors=colours, dither=Image.Dither.NONE).save(path, optimize=True)
