@@ -524,7 +524,7 @@ def sources_tab(data: Prepared) -> None:
 def add_tab() -> None:
     """Check an uploaded layer and preview it on the map; save it only where the operator
     allows it."""
-    from nkmap.store import ADDABLE, save
+    from nkmap.store import ADDABLE, merged_metadata, save, sidecar_metadata, source_lines
 
     saving = os.environ.get(SAVE_SWITCH) == "1"
     st.markdown(
@@ -537,6 +537,13 @@ def add_tab() -> None:
     with st.form("add_layer"):
         upload = st.file_uploader(
             "Layer file", type=["geojson", "json", "gpkg", "zip", "kml"], key="add_file"
+        )
+        meta_file = st.file_uploader(
+            "Metadata file (optional)",
+            type=["json"],
+            key="add_meta",
+            help="The layer's NAME.meta.json, as `nkmap add` reads beside the file: it fills "
+            "the form; the fields you fill in below take precedence.",
         )
         left, right = st.columns(2)
         meta: dict[str, Any] = {
@@ -557,18 +564,30 @@ def add_tab() -> None:
             "approximate": right.checkbox("Approximate", value=True, key="add_approx"),
         }
         source = st.columns(3)
-        meta["sources"] = [
-            {
-                "title": source[0].text_input("Source title", key="add_source_title"),
-                "url": source[1].text_input(
-                    "Source address", placeholder="https://", key="add_source_url"
-                ),
-                "licence": source[2].text_input("Licence", key="add_licence"),
-            }
-        ]
+        first = {
+            "title": source[0].text_input("Source title", key="add_source_title"),
+            "url": source[1].text_input(
+                "Source address", placeholder="https://", key="add_source_url"
+            ),
+            "licence": source[2].text_input("Licence", key="add_licence"),
+        }
+        more = st.text_area(
+            "More sources, one a line",
+            placeholder="title | https://address | licence",
+            key="add_more_sources",
+        )
         submitted = st.form_submit_button("Check and preview", key="add_check")
     if submitted:
-        preview_upload(upload, meta)
+        try:
+            sources = [first] if any(first.values()) else []
+            meta["sources"] = sources + source_lines(more)
+            sidecar = None
+            if meta_file is not None:
+                sidecar = sidecar_metadata(meta_file.getvalue(), meta_file.name)
+        except NkmapError as exc:
+            st.error(f"Nothing was added: {escape_markdown(str(exc))}")
+        else:
+            preview_upload(upload, merged_metadata(sidecar, meta))
     checked: Checked | None = st.session_state.get("preview")
     if checked is None:
         return

@@ -298,6 +298,44 @@ def test_upload_form_previews_a_good_layer_in_the_session_only(
     assert open_add_tab().session_state["sent"] == before
 
 
+def test_upload_form_reads_the_metadata_file_and_several_sources() -> None:
+    at = open_add_tab()
+    layer = (EXAMPLES / "oblast-centre.geojson").read_bytes()
+    sidecar = (EXAMPLES / "oblast-centre.meta.json").read_bytes()
+    at.file_uploader(key="add_file").set_value(("oblast-centre.geojson", layer, "application/json"))
+    at.file_uploader(key="add_meta").set_value(
+        ("oblast-centre.meta.json", sidecar, "application/json")
+    )
+    # Nothing typed but a title of one's own and a third source: the file gives the rest,
+    # including the kind and whether it is approximate, which the form holds by default.
+    at.text_input(key="add_title").input("Centre of the oblast (my title)")
+    at.text_area(key="add_more_sources").input(
+        "A third source | https://example.org/third | CC BY 4.0\n"
+    )
+    at.button(key="add_check").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    entry = at.session_state["preview"].entry
+    assert entry.title == "Centre of the oblast (my title)"
+    assert entry.kind == "point" and entry.approximate is False
+    assert [s.url for s in entry.sources] == ["https://example.org/third"]
+
+
+def test_upload_form_refuses_a_bad_metadata_file_or_source_line() -> None:
+    at = open_add_tab()
+    layer = (EXAMPLES / "oblast-centre.geojson").read_bytes()
+    at.file_uploader(key="add_file").set_value(("oblast-centre.geojson", layer, "application/json"))
+    at.file_uploader(key="add_meta").set_value(("broken.meta.json", b"{not json", "text/plain"))
+    at.button(key="add_check").click().run()
+    said = at.error[0].value.replace("\\", "")  # shown escaped; compare the text
+    assert said.startswith("Nothing was added: broken.meta.json: not valid JSON"), said
+    at.file_uploader(key="add_meta").set_value(None)
+    at.text_area(key="add_more_sources").input("only a title\n")
+    at.button(key="add_check").click().run()
+    assert "sources, line 1: expected" in at.error[0].value.replace("\\", "")
+    assert "preview" not in at.session_state
+
+
 def test_upload_form_refuses_a_bad_layer_with_every_problem() -> None:
     at = open_add_tab()
     bad = (

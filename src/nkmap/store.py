@@ -24,13 +24,13 @@ from shapely.geometry.base import BaseGeometry
 
 from nkmap.catalog import CATALOG_FILE, Atlas, LayerEntry, parse_entry, with_layer
 from nkmap.dates import END_OF_TIME
-from nkmap.errors import CatalogError, Problem, ValidationError
+from nkmap.errors import CatalogError, LayerFileError, NkmapError, Problem, ValidationError
 from nkmap.files import write_atomic
 from nkmap.geojson import collection_text, feature
 from nkmap.geometry import area_km2
 from nkmap.readers import Candidate
 from nkmap.timeline import change_dates
-from nkmap.validate import ID_PATTERN, check_collection, read_json
+from nkmap.validate import ID_PATTERN, check_collection, read_json, reject_constant
 
 # What a contributed layer may show (base maps, the oblast and events are built, not added).
 ADDABLE = ("other", "control", "line_of_contact", "peacekeeping", "unmapped")
@@ -49,6 +49,55 @@ META_FIELDS = (
     "notes",
 )
 OVERLAP_TOLERANCE_KM2 = 0.5
+
+
+MAX_META_BYTES = 1_000_000
+# Form fields that always have a value (a default): a metadata file's value wins over them.
+DEFAULTED = ("kind", "shows", "uncertainty_km", "approximate")
+
+
+def sidecar_metadata(data: bytes, name: str) -> dict[str, Any]:
+    """A metadata file's content (``name.meta.json``, as ``nkmap add`` reads beside a layer):
+    a JSON object, or an error naming the file."""
+    if len(data) > MAX_META_BYTES:
+        raise LayerFileError(
+            f"{name}: metadata file is {len(data):,} bytes; the limit is {MAX_META_BYTES:,}"
+        )
+    try:
+        doc = json.loads(data.decode("utf-8"), parse_constant=reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise LayerFileError(f"{name}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise LayerFileError(f"{name}: expected a JSON object of layer metadata")
+    return doc
+
+
+def source_lines(text: str) -> list[dict[str, str]]:
+    """Sources written one a line as ``title | address | licence``."""
+    sources = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) != 3:
+            raise NkmapError(
+                f"sources, line {n}: expected 'title | address | licence', got {len(parts)} part(s)"
+            )
+        sources.append(dict(zip(("title", "url", "licence"), parts, strict=True)))
+    return sources
+
+
+def merged_metadata(sidecar: Mapping[str, Any] | None, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata of an upload: a metadata file's, with the form's filled-in fields over it
+    (the fields that always hold a default keep the file's value where it gives one)."""
+    meta = dict(sidecar or {})
+    for key, value in form.items():
+        if value is None or value == "" or value == []:
+            continue
+        if key in DEFAULTED and key in meta:
+            continue
+        meta[key] = value
+    return meta
 
 
 @dataclass(frozen=True)

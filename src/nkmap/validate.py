@@ -65,12 +65,12 @@ def read_json(path: Path) -> Any:
             f"{path}: file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
         )
     try:
-        return json.loads(path.read_bytes(), parse_constant=_reject_constant)
+        return json.loads(path.read_bytes(), parse_constant=reject_constant)
     except (ValueError, RecursionError) as exc:
         raise LayerFileError(f"{path}: not valid JSON ({exc})") from None
 
 
-def _reject_constant(name: str) -> None:
+def reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
