@@ -267,3 +267,24 @@ def test_kml_placemarks_become_features() -> None:
 )
 def test_kml_checks(text: str, message: str) -> None:
     refused(text.encode(), "sites.kml", message)
+
+
+def test_a_corrupt_shapefile_ends_in_an_nkmap_error(tmp_path: Path) -> None:
+    """Errors from the libraries that read a Shapefile are translated at the reader's door:
+    only nkmap's errors (ValueErrors, with the file's name) come out."""
+    frame = gpd.GeoDataFrame({"name": ["a"]}, geometry=[SQUARE], crs=4326)
+    good = shapefile_zip(tmp_path, frame)
+    members = {}
+    with zipfile.ZipFile(io.BytesIO(good)) as z:
+        for name in z.namelist():
+            members[name] = z.read(name)
+    shx = next(name for name in members if name.endswith(".shx"))
+    for broken in (b"\x00" * 100, members[shx][:50] + b"\xff" * 50, b""):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            for name, body in members.items():
+                z.writestr(name, broken if name == shx else body)
+        with pytest.raises(LayerFileError) as exc:
+            read_candidate(out.getvalue(), "roads.zip")
+        assert isinstance(exc.value, ValueError)
+        assert str(exc.value).startswith("roads.zip: ")

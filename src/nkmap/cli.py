@@ -12,7 +12,7 @@ from typing import Any
 
 from nkmap.catalog import Atlas, load_atlas
 from nkmap.dates import END_OF_TIME, parse_date
-from nkmap.errors import LayerFileError, NkmapError, ValidationError
+from nkmap.errors import LayerFileError, NkmapError, OptionError, ValidationError
 from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot
 from nkmap.files import check_output, write_atomic
 from nkmap.gazetteer import GAZETTEER_FILE, history_of, load_gazetteer
@@ -119,7 +119,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.meta is not None:
         doc = read_json(args.meta)
         if not isinstance(doc, dict):
-            raise NkmapError(f"{args.meta}: expected a JSON object of layer metadata")
+            raise LayerFileError(f"{args.meta}: expected a JSON object of layer metadata")
         meta.update(doc)
     for key in META_FIELDS:  # those with an option of the same name
         value = getattr(args, key, None)
@@ -165,7 +165,7 @@ def cmd_add(args: argparse.Namespace, validate_only: bool) -> int:
             print(f"note: metadata from {args.meta}")
     meta = _meta(args)
     if (meta is None or set(meta) <= {"kind"}) and not validate_only:
-        raise NkmapError(
+        raise OptionError(
             f"{args.path}: nothing was added: a layer needs its metadata (id, title, shows, "
             "valid_from, sources, method, uncertainty): give --meta FILE.json or the options, "
             f"or keep {args.path.with_suffix('.meta.json').name} beside the file"
@@ -236,7 +236,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return cmd_add(args, validate_only=True)
     if path is not None and (path.is_file() or (not path.exists() and path.suffix)):
         accepted = ", ".join(CANDIDATE_SUFFIXES)
-        raise NkmapError(
+        raise OptionError(
             f"{path}: not a geodata folder, and not a layer file nkmap reads (accepted: "
             f"{accepted}; a zipped Shapefile as .zip)"
         )
@@ -270,14 +270,14 @@ def output_format(output: Path, given: str | None, formats: Sequence[str]) -> st
     suffix = output.suffix.lower().lstrip(".")
     if given is not None:
         if suffix and suffix != given:
-            raise NkmapError(
+            raise OptionError(
                 f"{output}: the name ends in .{suffix} but the format is {given}; name the file "
                 f".{given} or give --format {suffix}"
                 + ("" if suffix in formats else f" (formats: {', '.join(formats)})")
             )
         return given
     if suffix not in formats:
-        raise NkmapError(
+        raise OptionError(
             f"{output}: .{suffix or '(none)'} is not a format this command writes; give --format "
             f"(one of {', '.join(formats)}) or a name ending in one of them"
         )
@@ -308,7 +308,7 @@ def cmd_where(atlas: Atlas, args: argparse.Namespace) -> None:
         print(f"{position[0]} N, {position[1]} E on {args.date}: {held}; {inside} the oblast")
         return
     if all(_number(w) for w in args.place):
-        raise NkmapError("where: give lat and lon (two numbers), or a settlement's name")
+        raise OptionError("where: give lat and lon (two numbers), or a settlement's name")
     gaz = load_gazetteer(args.geodata)
     place = gaz.resolve(" ".join(args.place))
     answer = place_on(atlas, gaz, place, args.date)
@@ -417,11 +417,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"  {side:22} {km2:9,.0f}  ({share_text(side, km2, region)})")
     except BrokenPipeError:
         return 0
+    except NkmapError as exc:  # before OSError: an OutputError is one, with its own message
+        print(f"nkmap: error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"nkmap: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return 1
-    except NkmapError as exc:
-        print(f"nkmap: error: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -19,22 +19,41 @@ class Problem:
 
 
 class NkmapError(Exception):
-    """Base class of every error nkmap reports to a user."""
+    """Base class of every error nkmap reports to a user. Two kinds below it, each also a
+    builtin exception so that callers can catch what they expect: :class:`InputError` (a
+    ``ValueError``: the input is wrong) and :class:`OutputError` (an ``OSError``: a result
+    cannot be written where asked)."""
 
 
-class CatalogError(NkmapError):
+class InputError(NkmapError, ValueError):
+    """Something given to nkmap is wrong: a file, metadata, an option, a date, a place."""
+
+
+class OutputError(NkmapError, OSError):
+    """A result cannot be written where it was asked to go."""
+
+
+class CatalogError(InputError):
     """The catalog, or one of its entries, is malformed."""
 
 
-class LayerFileError(NkmapError):
+class LayerFileError(InputError):
     """A layer file is missing, unreadable, or not an RFC 7946 FeatureCollection."""
 
 
-class DateError(NkmapError):
+class DateError(InputError):
     """A date could not be parsed."""
 
 
-class ValidationError(NkmapError):
+class OptionError(InputError):
+    """An option (of a command, an export, a query) that cannot be honoured."""
+
+
+class PlaceError(InputError, LookupError):
+    """No settlement, or more than one, answers to a name or id."""
+
+
+class ValidationError(InputError):
     """A layer or catalog failed validation; holds every problem found, not just the first."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:

@@ -18,7 +18,7 @@ from shapely.geometry import mapping
 from nkmap.catalog import Atlas
 from nkmap.dates import END_OF_TIME
 from nkmap.display import FRONTEND, payload, to_json
-from nkmap.errors import NkmapError
+from nkmap.errors import CatalogError, OptionError
 from nkmap.geometry import REGION_BBOX
 from nkmap.layout import ANIMATION, Layout
 from nkmap.stats import areas_by_controller
@@ -56,13 +56,13 @@ def check_layout(layout: Layout) -> None:
     """Refuse sizes that are not drawable or would exhaust memory."""
     for name, value in (("width", layout.width_px), ("height", layout.height_px)):
         if not 100 <= value <= MAX_PIXELS:
-            raise NkmapError(f"{name} {value} px: expected 100 to {MAX_PIXELS} px")
+            raise OptionError(f"{name} {value} px: expected 100 to {MAX_PIXELS} px")
     if not 50 <= layout.dpi <= 600:
-        raise NkmapError(f"resolution {layout.dpi} dpi: expected 50 to 600 dpi")
+        raise OptionError(f"resolution {layout.dpi} dpi: expected 50 to 600 dpi")
     west, south, east, north = layout.bbox
     rw, rs, re_, rn = REGION_BBOX
     if not (rw <= west < east <= re_ and rs <= south < north <= rn):
-        raise NkmapError(
+        raise OptionError(
             f"area {west},{south},{east},{north}: expected west,south,east,north within "
             f"{rw},{rs},{re_},{rn}"
         )
@@ -72,7 +72,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(x) for x in text.split(","))
     except ValueError:
-        raise NkmapError(f"area {text!r}: expected west,south,east,north in degrees") from None
+        raise OptionError(f"area {text!r}: expected west,south,east,north in degrees") from None
     return west, south, east, north
 
 
@@ -177,7 +177,7 @@ def export(
         return standalone_html(atlas, changes, day).encode("utf-8")
     if fmt == "geojson":
         return (json.dumps(snapshot(atlas, day), ensure_ascii=False) + "\n").encode("utf-8")
-    raise NkmapError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    raise OptionError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
 def animation(
@@ -195,7 +195,7 @@ def animation(
     layout = layout or ANIMATION
     check_layout(layout)
     if not changes:
-        raise NkmapError("the atlas has no dated layers to animate")
+        raise CatalogError("the atlas has no dated layers to animate")
     frames = []
     for i, change in enumerate(changes):
         fig = print_layout(atlas, change.date, changes, layout)

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from nkmap.errors import NkmapError
+from nkmap.errors import OutputError
 
 
 def _umask() -> int:
@@ -19,12 +19,12 @@ def check_output(path: Path) -> None:
     """Refuse, before any work, an output that cannot be written: a missing folder, or a path
     that exists and is not a regular file (a folder, a device such as /dev/null, a FIFO)."""
     if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise NkmapError(f"{path}: exists and is not a regular file; refusing to replace it")
+        raise OutputError(f"{path}: exists and is not a regular file; refusing to replace it")
     folder = path.parent
     if not folder.is_dir():
-        raise NkmapError(f"{path}: the folder {folder} does not exist")
+        raise OutputError(f"{path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
-        raise NkmapError(f"{path}: the folder {folder} is not writable")
+        raise OutputError(f"{path}: the folder {folder} is not writable")
 
 
 def write_atomic(path: Path, data: bytes) -> None:

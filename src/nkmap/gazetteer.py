@@ -28,7 +28,7 @@ from nkmap.errors import (
     CatalogError,
     DateError,
     LayerFileError,
-    NkmapError,
+    PlaceError,
     Problem,
     ValidationError,
 )
@@ -132,7 +132,7 @@ class Gazetteer:
         try:
             return self.by_id[settlement_id]
         except KeyError:
-            raise NkmapError(f"no settlement {settlement_id!r} in the gazetteer") from None
+            raise PlaceError(f"no settlement {settlement_id!r} in the gazetteer") from None
 
     def change_dates(self) -> list[dt.date]:
         """Every date on which some place's controller changes (after its first entry)."""
@@ -183,12 +183,12 @@ class Gazetteer:
         if len(found) == 1:
             return found[0]
         if not found:
-            raise NkmapError(
+            raise PlaceError(
                 f"no settlement named {query!r} in the gazetteer (try the other community's "
                 "name, or give lat lon)"
             )
         names = "; ".join(f"{s.label} ({s.district_az}, id {s.id})" for s in found[:8])
-        raise NkmapError(f"{query!r} could name several settlements: {names}. Give the id.")
+        raise PlaceError(f"{query!r} could name several settlements: {names}. Give the id.")
 
     def cite(self, keys: Iterable[str]) -> list[Source]:
         return [self.sources[k] for k in keys]

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pyogrio
+import pyogrio.errors
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
@@ -71,6 +72,17 @@ def sniff(data: bytes) -> str | None:
     if head.startswith(b"<"):
         return "kml" if re.search(rb"<kml[\s>]", data[:4096]) else "xml"
     return None
+
+
+# What GDAL raises through pyogrio on a malformed file (all RuntimeErrors).
+OGR_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+    pyogrio.errors.CRSError,
+)
 
 
 def read_candidate(data: bytes, name: str, crs: str | None = None) -> Candidate:
@@ -447,12 +459,17 @@ def _read_shp(folder: Path, label: str, crs: str | None) -> tuple[dict[str, Any]
         0xFB,
     ):
         raise LayerFileError(f"{label}: the .dbf file is not a dBase table")
-    info = pyogrio.read_info(folder / "layer.shp")
-    if info["features"] > MAX_FEATURES:
-        raise LayerFileError(
-            f"{label}: {info['features']:,} features; the limit is {MAX_FEATURES:,}"
-        )
-    frame = pyogrio.read_dataframe(folder / "layer.shp", max_features=MAX_FEATURES)
+    # GDAL's errors end here: whatever it finds wrong becomes a message naming the file.
+    try:
+        info = pyogrio.read_info(folder / "layer.shp")
+        if info["features"] > MAX_FEATURES:
+            raise LayerFileError(
+                f"{label}: {info['features']:,} features; the limit is {MAX_FEATURES:,}"
+            )
+        frame = pyogrio.read_dataframe(folder / "layer.shp", max_features=MAX_FEATURES)
+    except OGR_ERRORS as exc:
+        said = str(exc).strip().rstrip(".") or type(exc).__name__
+        raise LayerFileError(f"{label}: the Shapefile could not be read ({said})") from None
     notes = []
     if crs:
         frame = frame.set_crs(_crs(crs, label), allow_override=True)

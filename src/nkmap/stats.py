@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import Point
 
 from nkmap.catalog import Atlas
-from nkmap.errors import NkmapError
+from nkmap.errors import OptionError
 from nkmap.gazetteer import LABELS, Gazetteer, Settlement, source_dicts
 from nkmap.geometry import REGION_BBOX, area_km2
 from nkmap.timeline import State, change_dates, state_at
@@ -82,7 +82,7 @@ def where(atlas: Atlas, lat: float, lon: float, day: dt.date) -> Where:
         hint = ""
         if south <= lon <= north and west <= lat <= east:
             hint = f"; the numbers look swapped: did you mean {lon} {lat} (lat lon)?"
-        raise NkmapError(
+        raise OptionError(
             f"the point {lat} N, {lon} E is outside the atlas's region "
             f"(lat {south}..{north}, lon {west}..{east}){hint}"
         )

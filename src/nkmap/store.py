@@ -24,7 +24,13 @@ from shapely.geometry.base import BaseGeometry
 
 from nkmap.catalog import CATALOG_FILE, Atlas, LayerEntry, parse_entry, with_layer
 from nkmap.dates import END_OF_TIME
-from nkmap.errors import CatalogError, LayerFileError, NkmapError, Problem, ValidationError
+from nkmap.errors import (
+    CatalogError,
+    LayerFileError,
+    OptionError,
+    Problem,
+    ValidationError,
+)
 from nkmap.files import write_atomic
 from nkmap.geojson import collection_text, feature
 from nkmap.geometry import area_km2
@@ -80,7 +86,7 @@ def source_lines(text: str) -> list[dict[str, str]]:
             continue
         parts = [part.strip() for part in line.split("|")]
         if len(parts) != 3:
-            raise NkmapError(
+            raise OptionError(
                 f"sources, line {n}: expected 'title | address | licence', got {len(parts)} part(s)"
             )
         sources.append(dict(zip(("title", "url", "licence"), parts, strict=True)))
