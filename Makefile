@@ -11,7 +11,7 @@ CACHE := build-cache
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: install run test lint typecheck pytest bench bench-compare bench-exports screenshots geodata geodata-check clean
+.PHONY: install run test check lint typecheck pytest bench bench-compare bench-exports screenshots geodata geodata-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: $(STAMP)
 	$(BIN)/python -m nkmap.serve
 
 test: lint typecheck pytest
+
+# The fast loop while changing code: lint, types and the tests that are neither slow nor
+# in the browser (under a minute). `make test` runs everything, and is what CI runs.
+check: lint typecheck $(STAMP)
+	$(BIN)/pytest -q -n auto -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -110,3 +110,13 @@ def geodata_copy(tmp_path: Path) -> Path:
     root = tmp_path / "geodata-copy"
     shutil.copytree(load_atlas().root, root)
     return root
+
+
+# Tests that drive the dashboard in headless Chromium: `make check` leaves them to `make test`.
+BROWSER_MODULES = ("test_browser.py", "test_layout.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)

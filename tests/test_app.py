@@ -22,6 +22,10 @@ from nkmap.export import export
 from nkmap.layout import Layout
 from nkmap.timeline import change_dates, transfers
 
+# Every test runs app.py in Streamlit's AppTest, a second or more each: `make check`
+# leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 

@@ -102,6 +102,7 @@ def test_validate_catalog_and_candidates(
     assert "feature 0: geometry: found null" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -21,6 +21,10 @@ from nkmap.export import animation, export, snapshot, standalone_html
 from nkmap.render import Layout
 from nkmap.timeline import change_dates
 
+# Every test draws and encodes a whole export, a second or more each: `make check` leaves
+# them to `make test`.
+pytestmark = pytest.mark.slow
+
 DAY = dt.date(2020, 11, 10)
 SMALL = Layout(800, 600, 100)
 

@@ -85,6 +85,7 @@ def add(geodata: Path, path: Path, *args: str) -> int:
     return main(["--geodata", str(geodata), "add", str(path), *args])
 
 
+@pytest.mark.slow
 def test_the_guides_example_is_added_and_shown_at_its_dates(
     geodata: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -269,6 +270,7 @@ def test_validate_checks_a_candidate_with_its_metadata_without_writing(
     assert snapshot(geodata) == before
 
 
+@pytest.mark.slow
 def test_concurrent_adds_all_land_in_a_valid_catalog(geodata: Path) -> None:
     path = layer_file(geodata.parent, area())
     base = [sys.executable, "-m", "nkmap.cli", "--geodata", str(geodata), "add", str(path)]
@@ -302,6 +304,7 @@ def guide_commands() -> list[list[str]]:
     return commands
 
 
+@pytest.mark.slow
 def test_the_guide_works_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     commands = guide_commands()
     adds = [c for c in commands if "add" in c]
