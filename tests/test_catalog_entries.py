@@ -11,7 +11,7 @@ from shapely.geometry import shape
 
 from nkmap.catalog import default_geodata
 from nkmap.geometry import REGION_BBOX
-from nkmap.validate import CONTROLLERS, KINDS
+from nkmap.vocabulary import CONTROLLERS, KINDS
 
 GEODATA = default_geodata()
 CATALOG = json.loads((GEODATA / "catalog.json").read_text(encoding="utf-8"))

@@ -56,6 +56,7 @@ def test_snapshot_holds_the_state_with_sources(tmp_path: Path) -> None:
     assert not any(f["properties"]["layer"] == "control-1994-2020" for f in doc["features"])
 
 
+@pytest.mark.slow
 def test_stats_says_when_control_is_not_mapped_or_the_date_is_past_the_atlas(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -68,6 +69,7 @@ def test_stats_says_when_control_is_not_mapped_or_the_date_is_past_the_atlas(
     assert notes and "is after the atlas's last change" in notes[0]
 
 
+@pytest.mark.slow
 def test_stats(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats", "--date", "2021-01-01", "--json"]) == 0
     areas = json.loads(capsys.readouterr().out)["area_km2"]

@@ -166,6 +166,7 @@ def plain(text: str) -> str:
     return text.replace(THIN_SPACE, "").replace(" ", "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("day", "names", "layout"),
     [

@@ -294,6 +294,7 @@ def test_nothing_under_1_km2_detached_on_any_date(atlas: Atlas) -> None:
     assert found == []
 
 
+@pytest.mark.slow
 def test_no_island_that_no_source_describes(atlas: Atlas, gaz: Gazetteer) -> None:
     """Every piece of a side's area joins that side's land outside the mapped region (Armenia;
     the rest of Azerbaijan), its main area, or land the map marks as not mapped (the front

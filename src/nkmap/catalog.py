@@ -15,7 +15,8 @@ from shapely.geometry.base import BaseGeometry
 from nkmap.dates import BEGINNING, END_OF_TIME, parse_date
 from nkmap.errors import CatalogError, DateError, LayerFileError, Problem, ValidationError
 from nkmap.geometry import area_km2
-from nkmap.validate import ID_PATTERN, KINDS, SHOWS, check_collection, read_json
+from nkmap.validate import check_collection, read_json
+from nkmap.vocabulary import BASE_MAP, ID_PATTERN, KINDS, SHOWS
 
 CATALOG_FILE = "catalog.json"
 REQUIRED = ("id", "title", "file", "kind", "shows", "description", "sources", "method")
@@ -82,7 +83,7 @@ def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]
     start, end = dates.get("valid_from"), dates.get("valid_to")
     if start and end and start >= end:
         problems.append(Problem(where, "valid_to", str(end), f"a date after {start}"))
-    if raw["shows"] not in ("countries", "rayons", "places") and start is None:
+    if raw["shows"] not in BASE_MAP and start is None:
         problems.append(
             Problem(where, "valid_from", "null", "a date (only base maps are timeless)")
         )

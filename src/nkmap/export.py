@@ -88,22 +88,11 @@ def image(
     layout = layout or Layout()
     check_layout(layout)
     changed = transfers(atlas, *sorted((day, compare))) if compare is not None else []
-    import matplotlib.pyplot as plt  # imported here: choosing an export need not load it
-
-    from nkmap.render import RC, close, print_layout
+    from nkmap.render import close, encode, print_layout  # only now: matplotlib is slow to load
 
     fig = print_layout(atlas, day, changes, layout, compare, changed)
     try:
-        out = io.BytesIO()
-        with plt.rc_context(RC):
-            # Fixed metadata keeps the files the same from one run to the next.
-            metadata: dict[str, Any] = {
-                "png": {"Software": None},
-                "svg": {"Date": None},
-                "pdf": {"CreationDate": None, "ModDate": None},
-            }[fmt]
-            fig.savefig(out, format=fmt, dpi=layout.dpi, metadata=metadata)
-        return out.getvalue()
+        return encode(fig, fmt, layout.dpi)
     finally:
         close(fig)
 

@@ -33,7 +33,8 @@ from nkmap.errors import (
     ValidationError,
 )
 from nkmap.geometry import REGION_BBOX
-from nkmap.validate import CONTROLLERS, ID_PATTERN, read_json
+from nkmap.validate import read_json
+from nkmap.vocabulary import CONTROLLERS, ID_PATTERN
 
 GAZETTEER_FILE = "gazetteer.json"
 # What a history entry may say: one of the atlas's controllers, or that sources do not say.

@@ -16,6 +16,7 @@ XML text (see :data:`RC`).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import textwrap
@@ -58,6 +59,7 @@ from nkmap.style import (
     SHORT_LABELS,
 )
 from nkmap.timeline import Change, State, Transfer, change_on_or_before, state_at
+from nkmap.vocabulary import BASE_MAP
 
 # Drawn text is never parsed as math; SVG keeps text as text (searchable, escaped by the
 # writer); PDF embeds TrueType fonts.
@@ -802,7 +804,7 @@ def source_lines(atlas: Atlas, state: State) -> list[str]:
     seen: set[str] = set()
     for layer_id in state.layers:
         entry = atlas.entry(layer_id)
-        if entry.shows in ("countries", "rayons", "places", "events"):
+        if entry.shows in (*BASE_MAP, "events"):
             continue
         fresh = []
         for src in entry.sources:
@@ -948,6 +950,20 @@ def _footer(fig: Figure, atlas: Atlas, state: State) -> None:
     text = textwrap.fill(textwrap.shorten(sources, 900, placeholder=" …"), 190)
     fig.text(0.02, 0.15, text, fontsize=4.6, va="top", color="#333333")
     fig.text(0.02, 0.012, ATTRIBUTION, fontsize=5, va="bottom", color="#333333")
+
+
+def encode(fig: Figure, fmt: str, dpi: int) -> bytes:
+    """The figure as PNG, SVG or PDF bytes. Fixed metadata keeps the files the same from one
+    run to the next."""
+    metadata: dict[str, Any] = {
+        "png": {"Software": None},
+        "svg": {"Date": None},
+        "pdf": {"CreationDate": None, "ModDate": None},
+    }[fmt]
+    out = io.BytesIO()
+    with plt.rc_context(RC):
+        fig.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
+    return out.getvalue()
 
 
 def close(fig: Figure) -> None:

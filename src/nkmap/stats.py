@@ -15,7 +15,7 @@ from nkmap.errors import OptionError
 from nkmap.gazetteer import LABELS, Gazetteer, Settlement, source_dicts
 from nkmap.geometry import REGION_BBOX, area_km2
 from nkmap.timeline import State, change_dates, state_at
-from nkmap.validate import CONTROLLERS
+from nkmap.vocabulary import CONTROLLERS
 
 # Azerbaijan's whole area, Nakhchivan and Nagorno-Karabakh included (CIA World Factbook 1995).
 AZERBAIJAN_AREA_KM2 = 86_600.0

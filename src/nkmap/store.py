@@ -36,7 +36,8 @@ from nkmap.geojson import collection_text, feature
 from nkmap.geometry import area_km2
 from nkmap.readers import Candidate
 from nkmap.timeline import change_dates
-from nkmap.validate import ID_PATTERN, check_collection, read_json, reject_constant
+from nkmap.validate import check_collection, read_json, reject_constant
+from nkmap.vocabulary import ID_PATTERN
 
 # What a contributed layer may show (base maps, the oblast and events are built, not added).
 ADDABLE = ("other", "control", "line_of_contact", "peacekeeping", "unmapped")

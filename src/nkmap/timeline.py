@@ -12,8 +12,8 @@ from shapely.geometry.base import BaseGeometry
 from nkmap.catalog import Atlas
 from nkmap.dates import BEGINNING, END_OF_TIME
 from nkmap.geometry import area_km2
+from nkmap.vocabulary import BASE_MAP
 
-TIMELESS = ("countries", "rayons", "places")
 UNMAPPED = "unmapped"  # in transfers: land whose control is not mapped on that date
 
 
@@ -28,7 +28,7 @@ class Change:
 def change_dates(atlas: Atlas) -> list[Change]:
     """Every date on which a dated feature starts or ends, labelled by the events of that day
     (or else by what changed hands then, or by the layers that start then), in order."""
-    f = atlas.features[~atlas.features["shows"].isin(TIMELESS)]
+    f = atlas.features[~atlas.features["shows"].isin(BASE_MAP)]
     days = set(f["valid_from"]) | set(f["valid_to"])
     days -= {BEGINNING, END_OF_TIME}
     changes = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from nkmap.dates import parse_date
 from nkmap.errors import DateError, LayerFileError, Problem
 from nkmap.geometry import REGION_BBOX
+from nkmap.vocabulary import CONTROLLERS, KINDS
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FEATURES = 10_000
@@ -24,25 +24,6 @@ MAX_VERTICES = 1_000_000
 REGION_MARGIN_DEG = 1.0  # layers may reach this far beyond the region (the base map does)
 COUNTRIES_MARGIN_DEG = 4.0  # country and province outlines reach further (a wide window)
 
-KINDS = {
-    "area": ("Polygon", "MultiPolygon"),
-    "line": ("LineString", "MultiLineString"),
-    "point": ("Point", "MultiPoint"),
-}
-SHOWS = {
-    "control",
-    "oblast",
-    "unmapped",
-    "peacekeeping",
-    "line_of_contact",
-    "events",
-    "countries",
-    "rayons",
-    "places",
-    "other",
-}
-CONTROLLERS = ("armenian", "azerbaijani", "russian_peacekeepers")
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # Nesting depth of a coordinates array for each geometry type.
 DEPTH = {
     "Point": 1,

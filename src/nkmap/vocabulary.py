@@ -1,0 +1,35 @@
+"""The atlas's vocabulary: the kinds of geometry a layer holds, what a layer shows, who can hold
+land, and which layers are timeless. Every module that needs these words takes them from here,
+so the model, the checks and the views agree without importing one another."""
+
+from __future__ import annotations
+
+import re
+
+# A layer's kind, and the GeoJSON geometry types each kind accepts.
+KINDS = {
+    "area": ("Polygon", "MultiPolygon"),
+    "line": ("LineString", "MultiLineString"),
+    "point": ("Point", "MultiPoint"),
+}
+# What a layer shows.
+SHOWS = frozenset(
+    {
+        "control",
+        "oblast",
+        "unmapped",
+        "peacekeeping",
+        "line_of_contact",
+        "events",
+        "countries",
+        "rayons",
+        "places",
+        "other",
+    }
+)
+# Who can hold land, in the order figures list them.
+CONTROLLERS = ("armenian", "azerbaijani", "russian_peacekeepers")
+# The base map: shown on every date, with no dates of its own, and never a change.
+BASE_MAP = ("countries", "rayons", "places")
+# A layer's id names its file, so it is kept to a safe pattern.
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
