@@ -348,3 +348,31 @@ def test_add_reads_the_metadata_kept_beside_the_file(
     assert f"note: metadata from {tmp_path / 'centre.meta.json'}" in out
     assert "added 'oblast-centre'" in out
     assert load_atlas(geodata).entry("oblast-centre").title == "Centre of the autonomous oblast"
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_a_failed_catalog_write_changes_nothing_and_the_add_can_be_retried(
+    geodata: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replace: bool
+) -> None:
+    import nkmap.store
+
+    candidate = layer_file(tmp_path, area(name="site"))
+    if replace:
+        (tmp_path / "first").mkdir()
+        assert add(geodata, layer_file(tmp_path / "first", area(name="old site")), *META) == 0
+    before = snapshot(geodata)
+    real = nkmap.store.write_atomic
+
+    def disk_full(path: Path, data: bytes) -> None:
+        if path.name == "catalog.json":
+            raise OSError(28, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(nkmap.store, "write_atomic", disk_full)
+    more = ["--replace"] if replace else []
+    assert add(geodata, candidate, *META, "--title", "Field sites, again", *more) == 1
+    assert snapshot(geodata) == before  # the layer file is as it was, or gone again
+    monkeypatch.setattr(nkmap.store, "write_atomic", real)
+    assert add(geodata, candidate, *META, "--title", "Field sites, again", *more) == 0
+    assert load_atlas(geodata).entry("field-sites").title == "Field sites, again"
+    assert "old site" not in (geodata / "layers" / "field-sites.geojson").read_text()

@@ -276,9 +276,19 @@ def save(root: Path, checked: Checked, replace: bool = False) -> Path:
         else:
             layers.append(entry)
         (root / "layers").mkdir(exist_ok=True)
+        previous = path.read_bytes() if taken and path.is_file() else None
         write_atomic(path, collection_text(features).encode())
-        write_atomic(
-            root / CATALOG_FILE,
-            (json.dumps(catalog, ensure_ascii=False, indent=2) + "\n").encode(),
-        )
+        try:
+            write_atomic(
+                root / CATALOG_FILE,
+                (json.dumps(catalog, ensure_ascii=False, indent=2) + "\n").encode(),
+            )
+        except BaseException:
+            # The catalog was not written: put the layer file back as it was, so that nothing
+            # changed and the add can be tried again.
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, previous)
+            raise
     return path
