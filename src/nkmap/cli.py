@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nkmap.catalog import Atlas, load_atlas
-from nkmap.dates import END_OF_TIME, parse_date
+from nkmap.dates import iso_or_open, parse_date
 from nkmap.errors import LayerFileError, NkmapError, OptionError, ValidationError
 from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot
 from nkmap.files import check_output, write_atomic
@@ -220,7 +220,7 @@ def _progress(done: int, total: int, day: dt.date) -> None:
 
 
 def _date_text(day: dt.date | None) -> str:
-    return "open" if day is None or day == END_OF_TIME else day.isoformat()
+    return iso_or_open(day) or "open"
 
 
 def cmd_layers(atlas: Atlas) -> None:

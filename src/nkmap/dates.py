@@ -22,3 +22,9 @@ def parse_date(text: object, what: str = "date") -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise DateError(f"{what}: expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def iso_or_open(day: dt.date | None) -> str | None:
+    """A validity bound as written in files and payloads: the ISO date, or None for an open end
+    (no date, or one of the sentinels)."""
+    return None if day is None or day in (BEGINNING, END_OF_TIME) else day.isoformat()

@@ -22,7 +22,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from nkmap.catalog import Atlas, LayerEntry, load_atlas
-from nkmap.dates import BEGINNING, END_OF_TIME
+from nkmap.dates import iso_or_open
 from nkmap.geometry import REGION_BBOX
 from nkmap.style import (
     COLOURS,
@@ -58,7 +58,7 @@ def display_geometry(geom: BaseGeometry, uncertainty_km: float) -> dict[str, Any
 
 
 def _iso(day: dt.date) -> str | None:
-    return None if day in (BEGINNING, END_OF_TIME) else day.isoformat()
+    return iso_or_open(day)
 
 
 def land_borders(geoms: Iterable[BaseGeometry], uncertainty_km: float) -> dict[str, Any] | None:

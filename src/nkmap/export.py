@@ -16,7 +16,7 @@ from typing import Any
 from shapely.geometry import mapping
 
 from nkmap.catalog import Atlas
-from nkmap.dates import END_OF_TIME
+from nkmap.dates import iso_or_open
 from nkmap.display import FRONTEND, payload, to_json
 from nkmap.errors import CatalogError, OptionError
 from nkmap.geometry import REGION_BBOX
@@ -108,8 +108,8 @@ def snapshot(atlas: Atlas, day: dt.date) -> dict[str, Any]:
             "layer": row.layer,
             "layer_title": entry.title,
             "controller": row.controller if isinstance(row.controller, str) else None,
-            "valid_from": row.valid_from.isoformat() if row.valid_from.year > 1 else None,
-            "valid_to": None if row.valid_to == END_OF_TIME else row.valid_to.isoformat(),
+            "valid_from": iso_or_open(row.valid_from),
+            "valid_to": iso_or_open(row.valid_to),
             "sources": row.properties.get("sources")
             or [{"title": s.title, "url": s.url, "licence": s.licence} for s in entry.sources],
             "method": entry.method,
