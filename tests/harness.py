@@ -65,18 +65,21 @@ def server_command(port: int, *start: str) -> list[str]:
 
 @contextlib.contextmanager
 def streamlit_app(
-    geodata: Path | None = None, timeout: float = 60.0
+    geodata: Path | None = None,
+    timeout: float = 60.0,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start the dashboard (``python -m nkmap.serve``) on a free port; yield its address and
-    process."""
+    """Start the dashboard (``python -m nkmap.serve``) on a free port, in ``cwd`` with ``env``
+    (this process's by default); yield its address and process."""
     port = free_port()
-    env = dict(os.environ)
+    env = dict(os.environ if env is None else env)
     if geodata is not None:
         env["NKMAP_GEODATA"] = str(geodata)
-    # What `make run` starts: streamlit run app.py, with the atlas prepared early.
+    # What `make run` starts: streamlit run on the dashboard, with the atlas prepared early.
     command = server_command(port, "nkmap.serve")
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"
         try:
             deadline = time.monotonic() + timeout

@@ -4,7 +4,7 @@
   the gazetteer, the display payload, the print layout's options) imports neither Streamlit, nor
   matplotlib, nor GDAL or SQLite, nor any module that does;
 - matplotlib is imported only by the print renderer; pyogrio and sqlite3 only by the readers;
-  Streamlit only by the map component and the server's starter (and app.py);
+  Streamlit only by the dashboard (webapp), its map component and the server's starter;
 - the data-building code (nkmap.build) is imported by nothing outside it;
 - the package's modules import one another without cycles.
 """
@@ -41,7 +41,7 @@ ONLY = {
     "matplotlib": {"render"},
     "pyogrio": {"readers"},
     "sqlite3": {"readers"},
-    "streamlit": {"mapcomponent", "serve"},
+    "streamlit": {"mapcomponent", "serve", "webapp"},
 }
 # What the model may not import of the package: the modules that draw, read files or serve.
 NOT_FOR_THE_MODEL = {"render", "export", "readers", "store", "cli", "serve", "mapcomponent"}

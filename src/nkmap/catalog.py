@@ -23,11 +23,16 @@ REQUIRED = ("id", "title", "file", "kind", "shows", "description", "sources", "m
 
 
 def default_geodata() -> Path:
-    """The geodata/ folder: $NKMAP_GEODATA, else the one beside the source tree."""
+    """The geodata/ folder: $NKMAP_GEODATA, else the one beside the source tree (a checkout),
+    else the copy shipped inside the installed package."""
     env = os.environ.get("NKMAP_GEODATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "geodata"
+    here = Path(__file__).resolve().parent
+    checkout = here.parents[1] / "geodata"
+    if (here.parent.name == "src") and (checkout / CATALOG_FILE).is_file():
+        return checkout
+    return here / "geodata"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import threading
 import time
 from pathlib import Path
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+# The dashboard script, shipped inside the package: it runs from any folder.
+APP = Path(__file__).resolve().parent / "webapp.py"
 
 
 def _warm() -> None:
