@@ -97,6 +97,11 @@ def mapped_region(atlas: Atlas) -> dict[str, Any] | None:
     return display_geometry(outline, 0.0)
 
 
+# The shape of the map's payload, which the page (frontend/map.js) checks before drawing: a
+# change to the fields the page reads gets a new number in both places.
+PAYLOAD_SCHEMA = 1
+
+
 def layer_info(entry: LayerEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
@@ -142,6 +147,7 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         else None
     )
     return {
+        "schema": PAYLOAD_SCHEMA,
         "bbox": list(REGION_BBOX),
         # The base map's extent: the map never shows beyond it (no blank bands).
         "frame": [float(v) for v in base.total_bounds] if len(base) else list(REGION_BBOX),

@@ -8,10 +8,10 @@ map the user chose, so Python can update figures, sources and the page's address
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit.components.v1 as components
-from streamlit.runtime.state.common import WidgetCallback
 
 from nkmap.display import FRONTEND
 
@@ -31,7 +31,7 @@ def atlas_map(
     key: str,
     place: dict[str, Any] | None = None,
     focus: dict[str, Any] | None = None,
-    on_change: WidgetCallback | None = None,
+    on_change: Callable[[], None] | None = None,
 ) -> Any:
     """Mount the map. ``data`` is the payload's JSON, sent only when the browser lacks it
     (``None`` otherwise); ``jump`` moves the map to ``jump["date"]`` when ``jump["seq"]`` is

@@ -1298,7 +1298,14 @@
     S.map.setMaxBounds(frame);
   }
 
+  // The payload's shape this page reads (nkmap.display.PAYLOAD_SCHEMA).
+  const SCHEMA = 1;
+
   function load(data, version) {
+    if (!data || data.schema !== SCHEMA) {
+      setStatus("This map's data is of another version than the page: reload the page.");
+      return;
+    }
     S.data = data;
     S.version = version;
     S.need = null;
@@ -1474,6 +1481,7 @@
         return;
       }
       if (!S.data) load(JSON.parse(args.data), args.version);
+      if (!S.data) return;
     } else if (!S.data || S.version !== args.version) {
       if (S.need !== args.version) askForData(args.version);
       return;

@@ -1,0 +1,48 @@
+"""The contract between Python and the page that draws the map (frontend/map.js): every field
+of the payload the page reads is produced by Python, every argument it reads is one the
+component passes, and both sides name the same payload schema."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from nkmap import mapcomponent
+from nkmap.catalog import Atlas
+from nkmap.display import FRONTEND, PAYLOAD_SCHEMA, payload
+from nkmap.export import standalone_html
+from nkmap.timeline import change_dates
+
+SCRIPT = (FRONTEND / "map.js").read_text()
+# Fields only the standalone HTML export adds (the dashboard's panel gives them instead).
+STANDALONE_ONLY = {"areas"}
+
+
+def reads(name: str) -> set[str]:
+    """The properties the page reads of ``name`` (``data.x``, ``S.data.x``, ``args.x``)."""
+    return set(re.findall(rf"(?<![\w.])(?:S\.)?{name}\.([a-z_]+)", SCRIPT))
+
+
+def test_every_payload_field_the_page_reads_is_produced(atlas: Atlas) -> None:
+    produced = set(payload(atlas, change_dates(atlas)))
+    read = reads("data")
+    assert {"dates", "features", "layers", "colours"} <= read  # the reading is found
+    assert read - produced <= STANDALONE_ONLY, read - produced
+    assert "schema" in produced
+
+
+def test_the_standalone_export_adds_what_only_it_gives(atlas: Atlas) -> None:
+    page = standalone_html(atlas, change_dates(atlas), change_dates(atlas)[-1].date)
+    for field in STANDALONE_ONLY:
+        assert f'"{field}":' in page
+
+
+def test_every_argument_the_page_reads_is_passed_by_the_component() -> None:
+    passed = set(inspect.signature(mapcomponent.atlas_map).parameters) - {"key", "on_change"}
+    assert reads("args") == passed
+
+
+def test_both_sides_name_the_same_schema() -> None:
+    found = re.search(r"const SCHEMA = (\d+);", SCRIPT)
+    assert found is not None
+    assert int(found.group(1)) == PAYLOAD_SCHEMA
