@@ -11,6 +11,7 @@ from nkmap import mapcomponent
 from nkmap.catalog import Atlas
 from nkmap.display import FRONTEND, PAYLOAD_SCHEMA, payload
 from nkmap.export import standalone_html
+from nkmap.style import BASE_COLOURS, COLOURS, OPACITY, OTHER_COLOUR
 from nkmap.timeline import change_dates
 
 SCRIPT = (FRONTEND / "map.js").read_text()
@@ -46,3 +47,15 @@ def test_both_sides_name_the_same_schema() -> None:
     found = re.search(r"const SCHEMA = (\d+);", SCRIPT)
     assert found is not None
     assert int(found.group(1)) == PAYLOAD_SCHEMA
+
+
+def test_the_shared_look_is_sent_not_copied_into_the_page(atlas: Atlas) -> None:
+    """The colours and opacities the print maps share with the page reach it in the payload:
+    none is written again in the page's script, style sheet or markup."""
+    look = payload(atlas, change_dates(atlas))["look"]
+    assert look == {"colours": BASE_COLOURS, "opacity": OPACITY}
+    page = "".join((FRONTEND / name).read_text() for name in ("map.js", "map.css", "index.html"))
+    for value in [*BASE_COLOURS.values(), *COLOURS.values(), OTHER_COLOUR]:
+        assert value.lower() not in page.lower(), value
+    for value in OPACITY.values():
+        assert f"Opacity: {value}" not in page, value

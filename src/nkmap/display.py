@@ -25,11 +25,13 @@ from nkmap.catalog import Atlas, LayerEntry, load_atlas
 from nkmap.dates import iso_or_open
 from nkmap.geometry import REGION_BBOX
 from nkmap.style import (
+    BASE_COLOURS,
     COLOURS,
     LABELS,
     LINE_LABELS,
     LINES,
     NAME_KEYS,
+    OPACITY,
     OTHER_COLOUR,
     SHORT_LABELS,
 )
@@ -160,6 +162,7 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         "features": features,
         "colours": COLOURS,
         "other_colour": OTHER_COLOUR,
+        "look": {"colours": BASE_COLOURS, "opacity": OPACITY},
         "labels": LABELS,
         "short_labels": SHORT_LABELS,
         "lines": {k: {"colour": c, "width": w, "dash": d} for k, (c, w, d) in LINES.items()},

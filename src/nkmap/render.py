@@ -48,6 +48,7 @@ from nkmap.geometry import REGION_BBOX
 from nkmap.layout import Layout
 from nkmap.stats import REGION_NAME, areas_by_controller, region_km2
 from nkmap.style import (
+    BASE_COLOURS,
     BORDER,
     BORDER_LABEL,
     COLOURS,
@@ -55,6 +56,7 @@ from nkmap.style import (
     LINE_LABELS,
     LINES,
     NAME_KEYS,
+    OPACITY,
     OTHER_COLOUR,
     SHORT_LABELS,
 )
@@ -69,9 +71,9 @@ RC: dict[RcKeyType, Any] = {
     "pdf.fonttype": 42,
     "hatch.linewidth": 0.8,
 }
-SEA = "#dfe9f2"
-LAND = "#f4f1ea"
-FILL_ALPHA = 0.55
+SEA = BASE_COLOURS["sea"]
+LAND = BASE_COLOURS["land"]
+FILL_ALPHA = OPACITY["fill"]
 HATCHES = {"russian_peacekeepers": "////", "unmapped": "...", "changed": "\\\\\\\\"}
 # Labels: town names in small type on a white box; country names larger, in spaced capitals,
 # in a grey that stays behind the towns.
@@ -139,7 +141,7 @@ def draw_map(
     ax.set_facecolor(SEA)
     countries = f[f["shows"] == "countries"]
     _fill(ax, countries.geometry, facecolor=LAND, edgecolor="#8a8a8a", linewidth=0.5)
-    _lines(ax, f[f["shows"] == "rayons"].geometry, color="#b9b2a5", linewidth=0.35)
+    _lines(ax, f[f["shows"] == "rayons"].geometry, color=BASE_COLOURS["rayon"], linewidth=0.35)
     control = state.control
     for controller, colour in COLOURS.items():
         part = control[control["controller"] == controller].geometry
@@ -151,7 +153,7 @@ def draw_map(
                 ax,
                 part,
                 facecolor=colour,
-                edgecolor="#8c510a",
+                edgecolor=BASE_COLOURS["hatch_edge"],
                 linewidth=0.5,
                 hatch=HATCHES[controller],
             )
@@ -199,7 +201,14 @@ def draw_map(
     # Marks that labels keep clear of: x, y and radius in points.
     marks: list[tuple[float, float, float]] = []
     other = f[(f["shows"] == "other") & (f["kind"] != "point")].geometry
-    _fill(ax, other, facecolor=OTHER_COLOUR, edgecolor="#8e0152", alpha=0.45, linewidth=0.8)
+    _fill(
+        ax,
+        other,
+        facecolor=OTHER_COLOUR,
+        edgecolor=BASE_COLOURS["other_edge"],
+        alpha=OPACITY["other"],
+        linewidth=0.8,
+    )
     points = f[(f["shows"] == "other") & (f["kind"] == "point")].geometry
     if len(points):
         xy = [(p.x, p.y) for g in points for p in shapely.get_parts(g)]
@@ -757,7 +766,10 @@ def _legend(ax: Axes, drawn: set[str], y: float, compare_label: str | None) -> f
             side = key.split(":", 1)[1]
             if side in HATCHES:
                 swatch(
-                    facecolor=COLOURS[side], hatch=HATCHES[side], edgecolor="#8c510a", alpha=alpha
+                    facecolor=COLOURS[side],
+                    hatch=HATCHES[side],
+                    edgecolor=BASE_COLOURS["hatch_edge"],
+                    alpha=alpha,
                 )
             else:
                 swatch(facecolor=COLOURS[side], edgecolor="#666666", alpha=alpha * 0.8)
@@ -942,7 +954,14 @@ def _figures(
             f"and sourced lines, with an uncertainty of up to {worst:g} km. Each layer's method "
             "is in the atlas's catalog."
         )
-        ax.text(0, y - 0.01, textwrap.fill(note, 48), fontsize=5.8, va="top", color="#8c510a")
+        ax.text(
+            0,
+            y - 0.01,
+            textwrap.fill(note, 48),
+            fontsize=5.8,
+            va="top",
+            color=BASE_COLOURS["warning"],
+        )
 
 
 def _footer(fig: Figure, atlas: Atlas, state: State) -> None:

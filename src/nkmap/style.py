@@ -19,6 +19,18 @@ LABELS = {
 }
 # Layers of other things (as users add them): one colour of their own in the map and in print.
 OTHER_COLOUR = "#c51b7d"
+# The base map and the edges of fills, shared by the map in the browser (sent in its payload)
+# and the print maps.
+BASE_COLOURS = {
+    "sea": "#dfe9f2",
+    "land": "#f4f1ea",
+    "rayon": "#b9b2a5",  # district boundaries
+    "hatch_edge": "#8c510a",  # the corridor's hatching and outline
+    "other_edge": "#8e0152",  # the outline of other layers' areas
+    "warning": "#8c510a",  # notes on approximate lines and unavailable base maps
+}
+# How opaque fills are: the areas held (the base map shows through) and other layers' areas.
+OPACITY = {"fill": 0.55, "other": 0.4}
 SHORT_LABELS = {
     "armenian": "Armenian side",
     "azerbaijani": "Azerbaijan",

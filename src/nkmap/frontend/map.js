@@ -201,9 +201,9 @@
     if (shows === "control") {
       const colour = S.data.colours[f.controller] || "#999999";
       if (f.controller === "russian_peacekeepers") {
-        return { className: "nk-hatch", fillOpacity: 0.9, color: "#8c510a", weight: 1 };
+        return { className: "nk-hatch", fillOpacity: 0.9, color: S.data.look.colours.hatch_edge, weight: 1 };
       }
-      return { fillColor: colour, fillOpacity: 0.55, color: "#ffffff", weight: 0.8 };
+      return { fillColor: colour, fillOpacity: S.data.look.opacity.fill, color: "#ffffff", weight: 0.8 };
     }
     if (shows === "unmapped") {
       return Object.assign(lineStyle("unmapped"), { fill: true, fillOpacity: 1, className: "nk-dots" });
@@ -213,11 +213,11 @@
     }
     if (shows === "countries") {
       // The outline is the coast as much as the border: borders are drawn by themselves above.
-      return { fillColor: "#f4f1ea", fillOpacity: S.base === "none" ? 1 : 0, color: "#a3a3a3", weight: 0.8 };
+      return { fillColor: S.data.look.colours.land, fillOpacity: S.base === "none" ? 1 : 0, color: "#a3a3a3", weight: 0.8 };
     }
-    if (shows === "rayons") return { fill: false, color: "#b9b2a5", weight: 0.7 };
+    if (shows === "rayons") return { fill: false, color: S.data.look.colours.rayon, weight: 0.7 };
     // Layers of other things (as users add): a colour of their own, drawn above the towns.
-    return { fillColor: S.data.other_colour, fillOpacity: 0.35, color: "#8e0152", weight: 2 };
+    return { fillColor: S.data.other_colour, fillOpacity: S.data.look.opacity.other, color: S.data.look.colours.other_edge, weight: 2 };
   }
 
   // ---- popups and tooltips (DOM only) ----------------------------------------------------
@@ -1298,6 +1298,17 @@
     S.map.setMaxBounds(frame);
   }
 
+  // The look shared with the print maps (nkmap.style), applied where the page's markup and
+  // style sheet hold it: the sea behind the map and the corridor's hatching.
+  function paintLook(data) {
+    document.getElementById("map").style.background = data.look.colours.sea;
+    document.documentElement.style.setProperty("--nk-warning", data.look.colours.warning);
+    const hatch = document.querySelector("#nk-hatch rect");
+    if (hatch) hatch.setAttribute("fill", data.colours.russian_peacekeepers);
+    const stroke = document.querySelector("#nk-hatch line");
+    if (stroke) stroke.setAttribute("stroke", data.look.colours.hatch_edge);
+  }
+
   // The payload's shape this page reads (nkmap.display.PAYLOAD_SCHEMA).
   const SCHEMA = 1;
 
@@ -1308,6 +1319,7 @@
     }
     S.data = data;
     S.version = version;
+    paintLook(data);
     S.need = null;
     const b = data.bbox; // west, south, east, north
     const bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
@@ -1454,7 +1466,7 @@
         cell.style.width = Math.max(0, to - from).toFixed(3) + "%";
       }
       const who = controller ? (S.data.short_labels[controller] || controller) : "not mapped";
-      if (controller === "russian_peacekeepers") cell.style.background = "#fdb863";
+      if (controller === "russian_peacekeepers") cell.style.background = S.data.colours.russian_peacekeepers;
       else cell.style.background = controller ? (S.data.colours[controller] || "#999999") : "#dddddd";
       if (dates[i]) cell.title = longDate(dates[i].date) + ": " + who;
       strip.appendChild(cell);
