@@ -78,7 +78,7 @@ $(CACHE)/qgis/usr/share/qgis/resources/data/world_map.gpkg:
 	dpkg -x $(CACHE)/qgis-common_*.deb $(CACHE)/qgis
 
 geodata: $(BUILD_STAMP) $(CACHE)/qgis/usr/share/qgis/resources/data/world_map.gpkg
-	$(BIN)/python -m nkmap.build --natural-earth $(CACHE)/qgis/usr/share/qgis/resources/data/world_map.gpkg --out geodata
+	$(BIN)/python -m nkmap.derive --natural-earth $(CACHE)/qgis/usr/share/qgis/resources/data/world_map.gpkg --out geodata
 
 # Rebuild and fail if the committed geodata/ differs from what the build makes.
 geodata-check: geodata

@@ -9,15 +9,15 @@ from itertools import pairwise
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from nkmap.build.cells import tessellate
-from nkmap.build.construct import (
+from nkmap.derive.cells import tessellate
+from nkmap.derive.construct import (
     extend_ends,
     merge_line,
     polygonise,
     snap_endpoints,
     split_by_line,
 )
-from nkmap.build.control import Context, bridge, describe_changes
+from nkmap.derive.control import Context, bridge, describe_changes
 
 
 def test_snap_and_polygonise_closes_gaps() -> None:
@@ -105,7 +105,7 @@ def test_an_island_no_source_describes_is_joined_through_not_mapped_cells() -> N
 
 
 def test_changes_are_described_neutrally() -> None:
-    from nkmap.build.control import Stage
+    from nkmap.derive.control import Stage
     from nkmap.gazetteer import Entry, Settlement
 
     def village(name: str) -> Settlement:

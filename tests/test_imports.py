@@ -5,7 +5,7 @@
   matplotlib, nor GDAL or SQLite, nor any module that does;
 - matplotlib is imported only by the print renderer; pyogrio and sqlite3 only by the readers;
   Streamlit only by the dashboard (webapp), its map component and the server's starter;
-- the data-building code (nkmap.build) is imported by nothing outside it;
+- the data-building code (nkmap.derive) is imported by nothing outside it;
 - the package's modules import one another without cycles.
 """
 
@@ -77,7 +77,7 @@ def own(names: set[str]) -> set[str]:
 
 
 def test_every_module_is_read() -> None:
-    assert {"catalog", "render", "readers", "build.atlas"} <= set(MODULES)
+    assert {"catalog", "render", "readers", "derive.atlas"} <= set(MODULES)
     assert "shapely" in MODULES["geometry"] or "shapely" in MODULES["validate"]
 
 
@@ -98,13 +98,13 @@ def test_heavy_or_risky_libraries_have_one_home(package: str) -> None:
 def test_app_py_uses_the_package_not_the_libraries_behind_it() -> None:
     found = imports(ROOT / "app.py")
     assert not {"matplotlib", "pyogrio", "sqlite3", "geopandas", "shapely"} & found
-    assert not any(n.startswith("nkmap.build") for n in found)
+    assert not any(n.startswith("nkmap.derive") for n in found)
 
 
-def test_the_build_code_is_imported_by_nothing_outside_it() -> None:
+def test_the_derivation_code_is_imported_by_nothing_outside_it() -> None:
     for name, found in MODULES.items():
-        if not name.startswith("build"):
-            assert not any(n.startswith("nkmap.build") for n in found), name
+        if not name.startswith("derive"):
+            assert not any(n.startswith("nkmap.derive") for n in found), name
 
 
 def test_no_import_cycles_between_modules() -> None:

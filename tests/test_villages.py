@@ -299,7 +299,7 @@ def test_no_island_that_no_source_describes(atlas: Atlas, gaz: Gazetteer) -> Non
     """Every piece of a side's area joins that side's land outside the mapped region (Armenia;
     the rest of Azerbaijan), its main area, or land the map marks as not mapped (the front
     passing), or it is an enclave a source describes (see ENCLAVES)."""
-    from nkmap.build.control import ENCLAVES
+    from nkmap.derive.control import ENCLAVES
 
     countries = atlas.features[atlas.features["shows"] == "countries"]
     armenia = countries[[p.get("name") == "Armenia" for p in countries["properties"]]]

@@ -4,7 +4,7 @@ Control is a property of places on dates. ``geodata/gazetteer.json`` lists every
 (and a few named heights and road points) that a dated change of control touches, each with its
 names in both communities' forms, a coordinate with the page it was taken from, and its control
 history: dated entries, each with its sources and, where sources disagree, a note saying so.
-The control areas of the atlas are derived from these facts (see :mod:`nkmap.build.cells`).
+The control areas of the atlas are derived from these facts (see :mod:`nkmap.derive.cells`).
 
 The file is checked on load: both names, a coordinate inside the region, dates in order,
 a known controller and at least one defined source for every entry. Every problem is reported

@@ -37,7 +37,7 @@ def region_km2(state: State) -> float:
     return float(state.control["area_km2"].sum()) + float(unmapped.sum())
 
 
-# The region the built atlas maps (nkmap.build.atlas.build_region): where every figure is measured.
+# The region the built atlas maps (nkmap.derive.atlas.build_region): where every figure is measured.
 REGION_NAME = "the mapped region (the former oblast, the seven districts, Goranboy and Tartar)"
 
 

@@ -1,11 +1,11 @@
 """Control areas derived from the gazetteer: one stage per date on which any place changes hands.
 
-On each stage's first day every cell (see :mod:`nkmap.build.cells`) takes the controller its
+On each stage's first day every cell (see :mod:`nkmap.derive.cells`) takes the controller its
 settlement's history gives for that day. Dissolving the cells by controller gives the areas:
 
 - **Armenian-held**: the cells of places held by the Armenian side.
 - **Lachin corridor** (from 10 November 2020): a 5 km band along the road in use (the routes
-  are in :mod:`nkmap.build.atlas`), outside the Armenian-held area, and through the cell of an
+  are in :mod:`nkmap.derive.atlas`), outside the Armenian-held area, and through the cell of an
   Azerbaijani-held town beside the road (Shusha) only along the road itself.
 - **Not mapped**: the cells of places whose history does not say who held them on the date.
 - **Azerbaijani-held**: the rest of Azerbaijan's mainland within the frame.

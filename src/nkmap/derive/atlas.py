@@ -1,7 +1,7 @@
 """Derive every layer of geodata/ from Natural Earth, GeoNames and the settlement gazetteer.
 
-The construction, in short (each step is a function below or in :mod:`nkmap.build.cells` and
-:mod:`nkmap.build.control`):
+The construction, in short (each step is a function below or in :mod:`nkmap.derive.cells` and
+:mod:`nkmap.derive.control`):
 
 1. The oblast: Natural Earth's ``Former USSR oblast in 1991`` pieces, ends snapped, polygonised.
 2. The 1994 line: Natural Earth's ``Ceasefire Line 1994`` pieces merged into one line, prolonged
@@ -35,8 +35,8 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points, unary_union
 
-from nkmap.build.cells import polygonal, tessellate
-from nkmap.build.construct import (
+from nkmap.derive.cells import polygonal, tessellate
+from nkmap.derive.construct import (
     extend_ends,
     merge_line,
     part_containing,
@@ -44,10 +44,10 @@ from nkmap.build.construct import (
     snap_endpoints,
     split_by_line,
 )
-from nkmap.build.control import Route, context, derive_stages, describe_changes, stage_dates
-from nkmap.build.events import EVENTS, Event
-from nkmap.build.places import DISAGREEMENT_KM, PLACES, Place
-from nkmap.build.sources import CITED, GEONAMES, NATURAL_EARTH
+from nkmap.derive.control import Route, context, derive_stages, describe_changes, stage_dates
+from nkmap.derive.events import EVENTS, Event
+from nkmap.derive.places import DISAGREEMENT_KM, PLACES, Place
+from nkmap.derive.sources import CITED, GEONAMES, NATURAL_EARTH
 from nkmap.gazetteer import LABELS, Gazetteer, load_gazetteer
 from nkmap.geojson import collection_text, feature
 from nkmap.geometry import REGION_BBOX, to_lonlat, to_metres

