@@ -13,6 +13,7 @@ from nkmap.display import FRONTEND, PAYLOAD_SCHEMA, payload
 from nkmap.export import standalone_html
 from nkmap.style import BASE_COLOURS, COLOURS, OPACITY, OTHER_COLOUR
 from nkmap.timeline import change_dates
+from nkmap.vocabulary import BASE_MAP
 
 SCRIPT = (FRONTEND / "map.js").read_text()
 # Fields only the standalone HTML export adds (the dashboard's panel gives them instead).
@@ -59,3 +60,5 @@ def test_the_shared_look_is_sent_not_copied_into_the_page(atlas: Atlas) -> None:
         assert value.lower() not in page.lower(), value
     for value in OPACITY.values():
         assert f"Opacity: {value}" not in page, value
+    # The timeless base map is named once (nkmap.vocabulary) and sent.
+    assert payload(atlas, change_dates(atlas))["base_map"] == list(BASE_MAP)

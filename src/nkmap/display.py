@@ -36,6 +36,7 @@ from nkmap.style import (
     SHORT_LABELS,
 )
 from nkmap.timeline import Change, Transfer, change_dates
+from nkmap.vocabulary import BASE_MAP
 
 # The map's page, code and styles (and Leaflet), served to the dashboard's component and
 # inlined into the standalone HTML export.
@@ -163,6 +164,7 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         "colours": COLOURS,
         "other_colour": OTHER_COLOUR,
         "look": {"colours": BASE_COLOURS, "opacity": OPACITY},
+        "base_map": list(BASE_MAP),
         "labels": LABELS,
         "short_labels": SHORT_LABELS,
         "lines": {k: {"colour": c, "width": w, "dash": d} for k, (c, w, d) in LINES.items()},

@@ -41,7 +41,6 @@
   };
   const OFFLINE_ATTRIBUTION =
     'Base map: <a href="https://www.naturalearthdata.com/" target="_blank" rel="noopener noreferrer">Natural Earth</a> (public domain); places: <a href="https://www.geonames.org/" target="_blank" rel="noopener noreferrer">GeoNames</a> (CC BY 4.0)';
-  const ALWAYS = new Set(["countries", "rayons", "places", "oblast"]);
   // International borders (where two countries of the base map meet): a dark line on a light
   // band, drawn above the areas held, so that they read as borders beside the thin rayon lines.
   const BORDER = { colour: "#4d4d4d", width: 1.6, band: "#8c8c8c", bandWidth: 6, bandOpacity: 0.35 };
@@ -1343,12 +1342,15 @@
       keepInFrame();
       fitLegend();
     });
+    // Drawn on every date: the base map (nkmap.vocabulary.BASE_MAP) and the oblast's outline,
+    // whose look follows the date.
+    const always = new Set(data.base_map.concat(["oblast"]));
     data.features.forEach(function (f, k) {
       const item = { f: f, layer: data.layers[f.layer], a: null, b: null };
       S.items.push(item);
       const shows = item.layer.shows;
       if (shows === "events") S.events.push(k);
-      else if (ALWAYS.has(shows)) {
+      else if (always.has(shows)) {
         if (shows === "places") S.places.push(k);
         if (shows === "oblast") S.oblast.push(k);
         show(item, "a", true);
