@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from nkmap.catalog import Atlas, LayerEntry, load_atlas
 from nkmap.dates import iso_or_open
-from nkmap.geometry import REGION_BBOX
+from nkmap.geometry import REGION_BBOX, shared_borders
 from nkmap.style import (
     BASE_COLOURS,
     COLOURS,
@@ -67,21 +67,10 @@ def _iso(day: dt.date) -> str | None:
 def land_borders(geoms: Iterable[BaseGeometry], uncertainty_km: float) -> dict[str, Any] | None:
     """Where two countries of the base map meet, as lines for display: the international
     borders, without the coasts and the frame's edges that their outlines also follow."""
-    shapes = list(geoms)
-    lines: list[BaseGeometry] = []
-    for i, first in enumerate(shapes):
-        for second in shapes[i + 1 :]:
-            if not first.intersects(second):
-                continue
-            shared = first.boundary.intersection(second.boundary)
-            lines.extend(
-                part
-                for part in shapely.get_parts(shared)
-                if part.geom_type in ("LineString", "LinearRing") and part.length > 0
-            )
+    lines = shared_borders(geoms)
     if not lines:
         return None
-    return display_geometry(shapely.line_merge(shapely.MultiLineString(lines)), uncertainty_km)
+    return display_geometry(shapely.MultiLineString(lines), uncertainty_km)
 
 
 REGION_SIMPLIFY_DEG = 0.01  # about 1 km: the outline only keeps country names off the region

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Iterable
+from functools import cache, lru_cache
 
 import shapely
 from pyproj import Transformer
@@ -48,3 +49,26 @@ def area_km2(geom: BaseGeometry) -> float:
     if geom.is_empty:
         return 0.0
     return float(to_metres(geom).area) / 1e6
+
+
+def shared_borders(countries: Iterable[BaseGeometry]) -> list[BaseGeometry]:
+    """The international borders: where two countries' outlines meet, each line once (a dash
+    pattern drawn twice, out of step, would look solid) and merged into long lines (so the
+    pattern runs on through vertices). Coasts, lake shores and the edges of the base map are
+    not borders, so the countries' own outlines will not do. Used by the map in the browser and
+    by the print maps."""
+    return list(_shared_borders(tuple(g for g in countries if g is not None and not g.is_empty)))
+
+
+@lru_cache(maxsize=4)
+def _shared_borders(geoms: tuple[BaseGeometry, ...]) -> tuple[BaseGeometry, ...]:
+    """:func:`shared_borders`, kept: every frame of an animation has the same countries."""
+    shared = []
+    for i, a in enumerate(geoms):
+        for b in geoms[i + 1 :]:
+            if a.intersects(b):
+                meet = shapely.intersection(a.boundary, b.boundary)
+                shared += [p for p in shapely.get_parts(meet) if p.geom_type == "LineString"]
+    if not shared:
+        return ()
+    return tuple(shapely.get_parts(shapely.line_merge(shapely.union_all(shared))))

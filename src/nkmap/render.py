@@ -44,7 +44,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from nkmap.catalog import Atlas
-from nkmap.geometry import REGION_BBOX
+from nkmap.geometry import REGION_BBOX, shared_borders
 from nkmap.layout import Layout
 from nkmap.stats import REGION_NAME, areas_by_controller, region_km2
 from nkmap.style import (
@@ -297,25 +297,8 @@ def _radius(size: float, linewidth: float) -> float:
 
 
 def borders_between(countries: Iterable[BaseGeometry]) -> list[BaseGeometry]:
-    """The international borders: where two countries' outlines meet, each line once (a dash
-    pattern drawn twice, out of step, would look solid) and merged into long lines (so the
-    pattern runs on through vertices). Coasts, lake shores and the edges of the base map are
-    not borders, so the countries' own outlines will not do."""
-    return list(_borders(tuple(g for g in countries if g is not None and not g.is_empty)))
-
-
-@lru_cache(maxsize=4)
-def _borders(geoms: tuple[BaseGeometry, ...]) -> tuple[BaseGeometry, ...]:
-    """:func:`borders_between`, kept: every frame of an animation has the same countries."""
-    shared = []
-    for i, a in enumerate(geoms):
-        for b in geoms[i + 1 :]:
-            if a.intersects(b):
-                meet = shapely.intersection(a.boundary, b.boundary)
-                shared += [p for p in shapely.get_parts(meet) if p.geom_type == "LineString"]
-    if not shared:
-        return ()
-    return tuple(shapely.get_parts(shapely.line_merge(shapely.union_all(shared))))
+    """The international borders (see :func:`nkmap.geometry.shared_borders`)."""
+    return shared_borders(countries)
 
 
 def _spaced(name: str) -> str:
