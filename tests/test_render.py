@@ -18,7 +18,7 @@ from matplotlib.transforms import Bbox
 
 from conftest import WriteAtlas, collection, entry, feat, square
 from nkmap.catalog import Atlas, load_atlas
-from nkmap.geometry import REGION_BBOX
+from nkmap.geometry import REGION_BBOX, shared_borders
 from nkmap.layout import ANIMATION
 from nkmap.render import (
     COUNTRY_COLOUR,
@@ -26,7 +26,6 @@ from nkmap.render import (
     LABEL_GID,
     THIN_SPACE,
     Layout,
-    borders_between,
     close,
     label_priority,
     print_layout,
@@ -280,7 +279,7 @@ def test_label_priority_puts_the_capital_then_the_oblast_towns_first() -> None:
 def test_borders_are_where_two_countries_meet() -> None:
     left, right = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)
     island = shapely.box(5, 5, 6, 6)
-    lines = borders_between([left, right, island])
+    lines = shared_borders([left, right, island])
     assert len(lines) == 1  # coasts are not borders
     assert lines[0].equals(shapely.LineString([(1, 0), (1, 1)]))
 

@@ -26,6 +26,7 @@ from nkmap.dates import iso_or_open
 from nkmap.geometry import REGION_BBOX, shared_borders
 from nkmap.style import (
     BASE_COLOURS,
+    BORDER_LABEL,
     COLOURS,
     LABELS,
     LINE_LABELS,
@@ -58,10 +59,6 @@ def display_geometry(geom: BaseGeometry, uncertainty_km: float) -> dict[str, Any
     geom = shapely.transform(geom, lambda xy: np.round(xy, DECIMALS))
     mapping: dict[str, Any] = json.loads(shapely.to_geojson(geom))
     return mapping
-
-
-def _iso(day: dt.date) -> str | None:
-    return iso_or_open(day)
 
 
 def land_borders(geoms: Iterable[BaseGeometry], uncertainty_km: float) -> dict[str, Any] | None:
@@ -125,8 +122,8 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         features.append(
             {
                 "layer": index[row.layer],
-                "from": _iso(row.valid_from),
-                "to": _iso(row.valid_to),
+                "from": iso_or_open(row.valid_from),
+                "to": iso_or_open(row.valid_to),
                 "controller": row.controller if isinstance(row.controller, str) else None,
                 "properties": row.properties,
                 "geometry": display_geometry(row.geometry, entry.uncertainty_km),
@@ -157,7 +154,7 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         "labels": LABELS,
         "short_labels": SHORT_LABELS,
         "lines": {k: {"colour": c, "width": w, "dash": d} for k, (c, w, d) in LINES.items()},
-        "line_labels": LINE_LABELS,
+        "line_labels": {**LINE_LABELS, "border": BORDER_LABEL},
         "name_keys": NAME_KEYS,
     }
 

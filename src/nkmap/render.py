@@ -171,7 +171,7 @@ def draw_map(
             hatch=HATCHES["unmapped"],
         )
     frame = shapely.box(*bbox)
-    borders = [b for b in borders_between(countries.geometry) if b.intersects(frame)]
+    borders = [b for b in shared_borders(countries.geometry) if b.intersects(frame)]
     if borders:
         # Over the fills, under the lines of control, which often run along the border.
         drawn.add("border")
@@ -294,11 +294,6 @@ def _frame(ax: Axes, bbox: tuple[float, float, float, float]) -> None:
 def _radius(size: float, linewidth: float) -> float:
     """The radius, in points, of a scatter marker of ``size`` (points squared) and its edge."""
     return math.sqrt(size) / 2 + linewidth / 2
-
-
-def borders_between(countries: Iterable[BaseGeometry]) -> list[BaseGeometry]:
-    """The international borders (see :func:`nkmap.geometry.shared_borders`)."""
-    return shared_borders(countries)
 
 
 def _spaced(name: str) -> str:

@@ -414,7 +414,7 @@
       ["peacekeeping", "line_of_contact", "oblast"].forEach(function (k) {
         row(k, swatch("line", S.data.lines[k]), S.data.line_labels[k]);
       });
-      row("border", swatch("border"), "International border");
+      row("border", swatch("border"), S.data.line_labels.border);
       row("changed", swatch("line", S.data.lines.changed), S.data.line_labels.changed);
       row("other", swatch("fill", S.data.other_colour), "Other layers (click for their sources)");
       row("events", swatch("event"), "Events of this step (smaller: earlier events)");
