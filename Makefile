@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m nkmap.serve
+	$(BIN)/python -m nkmap.web.serve
 
 test: lint typecheck pytest
 

@@ -62,7 +62,7 @@ CONFIGS = [
 
 def make_atlas(folder: Path, layers: int, vertices: int) -> Path:
     """The real atlas plus ``layers`` dated layers of one ``vertices``-vertex polygon each."""
-    from nkmap.geojson import collection_text
+    from nkmap.atlas.geojson import collection_text
 
     root = folder / f"atlas-{layers}x{vertices}"
     shutil.copytree(ROOT / "geodata", root)
@@ -117,8 +117,8 @@ at = AppTest.from_file(app, default_timeout=600)
 t = time.perf_counter(); at.run(); first = time.perf_counter() - t
 assert not at.exception, at.exception
 if kind == "nkmap":
-    from nkmap.catalog import load_atlas
-    from nkmap.timeline import change_dates
+    from nkmap.atlas.catalog import load_atlas
+    from nkmap.atlas.timeline import change_dates
     options = [c.date for c in change_dates(load_atlas())]
     widget = lambda: at.sidebar.selectbox(key="goto")
 else:
@@ -217,7 +217,7 @@ def browser(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
     port = free_port()
     env = {**os.environ, "NKMAP_GEODATA": str(geodata)}
     # nkmap starts as `make run` starts it; the naive app as tutorials start theirs.
-    start = ["nkmap.serve"] if kind == "nkmap" else ["streamlit", "run", str(APPS[kind])]
+    start = ["nkmap.web.serve"] if kind == "nkmap" else ["streamlit", "run", str(APPS[kind])]
     command = [*server_command(port, *start), "--server.maxMessageSize", "1000"]
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -281,9 +281,9 @@ def browser(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
 
 NKMAP_EXPORT = r"""
 import json, sys, time, datetime as dt
-from nkmap.catalog import load_atlas
-from nkmap.export import animation, export
-from nkmap.timeline import change_dates
+from nkmap.atlas.catalog import load_atlas
+from nkmap.maps.export import animation, export
+from nkmap.atlas.timeline import change_dates
 atlas = load_atlas(); changes = change_dates(atlas)
 t = time.perf_counter()
 export(atlas, changes, dt.date(2005, 1, 15), "png")
@@ -303,7 +303,7 @@ def naive_page(geodata: Path, day: str) -> str:
     """The folium page the naive app would show on ``day``, as a standalone HTML file."""
     import folium
 
-    leaflet = ROOT / "src" / "nkmap" / "frontend" / "vendor" / "leaflet"
+    leaflet = ROOT / "src" / "nkmap" / "webmap" / "frontend" / "vendor" / "leaflet"
     folium.Map.default_js = [
         (
             "leaflet",

@@ -35,9 +35,9 @@ from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from harness import chromium, map_frame, map_state, open_map, streamlit_app  # noqa: E402
-from nkmap.catalog import load_atlas  # noqa: E402
-from nkmap.display import payload, to_json  # noqa: E402
-from nkmap.timeline import change_dates  # noqa: E402
+from nkmap.atlas.catalog import load_atlas  # noqa: E402
+from nkmap.atlas.timeline import change_dates  # noqa: E402
+from nkmap.webmap.payload import payload, to_json  # noqa: E402
 
 APP = ROOT / "app.py"
 
@@ -168,7 +168,10 @@ def main() -> None:
     data = len(to_json(payload(atlas, change_dates(atlas))).encode())
     rows = [
         ("cold start: first run of app.py (AppTest, fresh process)", f"{cold:.2f} s"),
-        ("cold start: `make run` (nkmap.serve) until it answers", f"{seen['server_start']:.2f} s"),
+        (
+            "cold start: `make run` (nkmap.web.serve) until it answers",
+            f"{seen['server_start']:.2f} s",
+        ),
         (
             "cold start: page opened until the map is drawn (Chromium)",
             f"{seen['page_to_map']:.2f} s",

@@ -23,9 +23,9 @@ FORMATS = ("png", "svg", "pdf", "html", "geojson")
 
 ONE = """
 import datetime as dt, json, resource, sys, time
-from nkmap.catalog import load_atlas
-from nkmap.export import animation, export
-from nkmap.timeline import change_dates
+from nkmap.atlas.catalog import load_atlas
+from nkmap.maps.export import animation, export
+from nkmap.atlas.timeline import change_dates
 fmt, day, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 atlas = load_atlas()
 changes = change_dates(atlas)

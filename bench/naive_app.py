@@ -18,7 +18,15 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 ROOT = Path(os.environ.get("NKMAP_GEODATA", Path(__file__).resolve().parents[1] / "geodata"))
-LEAFLET = Path(__file__).resolve().parents[1] / "src" / "nkmap" / "frontend" / "vendor" / "leaflet"
+LEAFLET = (
+    Path(__file__).resolve().parents[1]
+    / "src"
+    / "nkmap"
+    / "webmap"
+    / "frontend"
+    / "vendor"
+    / "leaflet"
+)
 
 
 def _inline(path: Path, media: str) -> str:

@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from harness import chromium, open_map, streamlit_app  # noqa: E402
-from nkmap.catalog import load_atlas  # noqa: E402
-from nkmap.export import export  # noqa: E402
-from nkmap.layout import Layout  # noqa: E402
-from nkmap.timeline import change_dates  # noqa: E402
+from nkmap.atlas.catalog import load_atlas  # noqa: E402
+from nkmap.atlas.timeline import change_dates  # noqa: E402
+from nkmap.maps.export import export  # noqa: E402
+from nkmap.present.layout import Layout  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 DATES = ("1992-05-18", "1994-05-12", "2020-12-01")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from nkmap.catalog import Atlas, load_atlas
+from nkmap.atlas.catalog import Atlas, load_atlas
 
 SOURCE = {"title": "Test source", "url": "https://example.org/", "licence": "CC0"}
 

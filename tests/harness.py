@@ -70,14 +70,14 @@ def streamlit_app(
     cwd: Path = ROOT,
     env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start the dashboard (``python -m nkmap.serve``) on a free port, in ``cwd`` with ``env``
+    """Start the dashboard (``python -m nkmap.web.serve``) on a free port, in ``cwd`` with ``env``
     (this process's by default); yield its address and process."""
     port = free_port()
     env = dict(os.environ if env is None else env)
     if geodata is not None:
         env["NKMAP_GEODATA"] = str(geodata)
     # What `make run` starts: streamlit run on the dashboard, with the atlas prepared early.
-    command = server_command(port, "nkmap.serve")
+    command = server_command(port, "nkmap.web.serve")
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"

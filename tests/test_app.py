@@ -16,11 +16,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import HOSTILE, HOSTILE_TITLE
-from nkmap.catalog import Atlas, load_atlas
-from nkmap.dashboard import figures
-from nkmap.export import export
-from nkmap.layout import Layout
-from nkmap.timeline import change_dates, transfers
+from nkmap.atlas.catalog import Atlas, load_atlas
+from nkmap.atlas.timeline import change_dates, transfers
+from nkmap.maps.export import export
+from nkmap.present.layout import Layout
+from nkmap.web.view import figures
 
 # Every test runs app.py in Streamlit's AppTest, a second or more each: `make check`
 # leaves them to `make test`.
@@ -220,7 +220,7 @@ def test_export_prints_exactly_the_area_on_screen(atlas: Atlas) -> None:
 def test_the_animation_is_drawn_in_the_background_with_progress(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import nkmap.export
+    import nkmap.maps.export
 
     release = threading.Event()
 
@@ -229,7 +229,7 @@ def test_the_animation_is_drawn_in_the_background_with_progress(
         assert release.wait(30)
         return b"GIF89a-made"
 
-    monkeypatch.setattr(nkmap.export, "animation", slow_animation)
+    monkeypatch.setattr(nkmap.maps.export, "animation", slow_animation)
     at = start(date="2020-11-10")
     at.sidebar.selectbox(key="export_format").set_value("gif").run()
     at.sidebar.button(key="export_make").click().run()
@@ -259,12 +259,12 @@ def fill_add_form(at: AppTest, data: bytes, name: str, **fields: str) -> AppTest
     values = {
         "add_id": meta["id"],
         "add_title": meta["title"],
-        "add_from": meta["valid_from"],
-        "add_to": meta["valid_to"],
+        "add_valid_from": meta["valid_from"],
+        "add_valid_to": meta["valid_to"],
         "add_method": meta["method"],
         "add_source_title": meta["sources"][0]["title"],
         "add_source_url": meta["sources"][0]["url"],
-        "add_licence": meta["sources"][0]["licence"],
+        "add_source_licence": meta["sources"][0]["licence"],
         **fields,
     }
     at.file_uploader(key="add_file").set_value((name, data, "application/geo+json"))
@@ -405,3 +405,38 @@ def test_place_search_with_no_match_says_so_and_escapes_the_query() -> None:
     captions = [c.value for c in at.sidebar.caption]
     assert any("No settlement named" in c and "\\<b\\>" in c for c in captions)
     assert "place" not in map_args(at) or map_args(at)["place"] is None
+
+
+def test_the_form_and_the_command_line_ask_for_the_same_metadata() -> None:
+    """Both are made from nkmap.layers.meta.LAYER_META: every field has an input in the form
+    and an option in `nkmap add`, with the same choices and the same help."""
+    import argparse
+
+    from nkmap.cli import _parser
+    from nkmap.layers.meta import LAYER_META, SOURCE_PARTS
+
+    at = open_add_tab()
+    inputs = {
+        w.key: w
+        for kind in ("text_input", "selectbox", "number_input", "checkbox", "text_area")
+        for w in getattr(at, kind)
+    }
+    (add,) = [
+        action.choices["add"]
+        for action in _parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    ]
+    options = {o: a for a in add._actions for o in a.option_strings}
+    for field in LAYER_META:
+        if field.type == "sources":
+            for key, option, label, _, text in SOURCE_PARTS:
+                assert inputs[f"add_source_{key}"].label == label
+                assert options[option].help == text
+            continue
+        widget = inputs[f"add_{field.key}"]
+        assert widget.label == field.label
+        assert options[field.flag].dest == field.key
+        if field.type == "choice":
+            assert list(widget.options) == list(field.choices)
+            assert list(options[field.flag].choices) == list(field.choices)
+            assert widget.value == field.default

@@ -21,11 +21,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import HOSTILE, HOSTILE_KEY, HOSTILE_TITLE
 from harness import ROOT, chromium, map_frame, map_state, open_map, page_text, streamlit_app
-from nkmap.catalog import Atlas, load_atlas
-from nkmap.export import standalone_html
-from nkmap.stats import areas_by_controller
-from nkmap.style import COLOURS
-from nkmap.timeline import change_dates, state_at
+from nkmap.atlas.catalog import Atlas, load_atlas
+from nkmap.atlas.stats import areas_by_controller
+from nkmap.atlas.timeline import change_dates, state_at
+from nkmap.maps.export import standalone_html
+from nkmap.present.style import COLOURS
 
 ARTIFACTS = Path(os.environ.get("NKMAP_ARTIFACTS", ROOT / "test-artifacts"))
 

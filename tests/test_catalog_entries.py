@@ -9,9 +9,9 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from nkmap.catalog import default_geodata
-from nkmap.geometry import REGION_BBOX
-from nkmap.vocabulary import CONTROLLERS, KINDS
+from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.vocabulary import CONTROLLERS, KINDS
+from nkmap.settings import default_geodata
 
 GEODATA = default_geodata()
 CATALOG = json.loads((GEODATA / "catalog.json").read_text(encoding="utf-8"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import WriteAtlas, collection, entry, feat, square
-from nkmap.catalog import load_atlas
+from nkmap.atlas.catalog import load_atlas
+from nkmap.atlas.validate import check_collection
 from nkmap.errors import CatalogError, ValidationError
-from nkmap.validate import check_collection
 
 
 def problems_of(write_atlas: WriteAtlas, layers: list) -> str:

@@ -105,8 +105,8 @@ def test_an_island_no_source_describes_is_joined_through_not_mapped_cells() -> N
 
 
 def test_changes_are_described_neutrally() -> None:
+    from nkmap.atlas.gazetteer import Entry, Settlement
     from nkmap.derive.control import Stage
-    from nkmap.gazetteer import Entry, Settlement
 
     def village(name: str) -> Settlement:
         entry = Entry(dt.date(1992, 1, 1), "armenian", ("s",))

@@ -7,13 +7,13 @@ from __future__ import annotations
 import inspect
 import re
 
-from nkmap import mapcomponent
-from nkmap.catalog import Atlas
-from nkmap.display import FRONTEND, PAYLOAD_SCHEMA, payload
-from nkmap.export import standalone_html
-from nkmap.style import BASE_COLOURS, COLOURS, OPACITY, OTHER_COLOUR
-from nkmap.timeline import change_dates
-from nkmap.vocabulary import BASE_MAP
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.timeline import change_dates
+from nkmap.atlas.vocabulary import BASE_MAP
+from nkmap.maps.export import standalone_html
+from nkmap.present.style import BASE_COLOURS, COLOURS, OPACITY, OTHER_COLOUR
+from nkmap.web import component as mapcomponent
+from nkmap.webmap.payload import FRONTEND, PAYLOAD_SCHEMA, payload
 
 SCRIPT = (FRONTEND / "map.js").read_text()
 # Fields only the standalone HTML export adds (the dashboard's panel gives them instead).
@@ -60,5 +60,5 @@ def test_the_shared_look_is_sent_not_copied_into_the_page(atlas: Atlas) -> None:
         assert value.lower() not in page.lower(), value
     for value in OPACITY.values():
         assert f"Opacity: {value}" not in page, value
-    # The timeless base map is named once (nkmap.vocabulary) and sent.
+    # The timeless base map is named once (nkmap.atlas.vocabulary) and sent.
     assert payload(atlas, change_dates(atlas))["base_map"] == list(BASE_MAP)

@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 import shapely
 
-from nkmap.catalog import Atlas
-from nkmap.dashboard import (
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.geometry import REGION_BBOX, area_km2
+from nkmap.atlas.timeline import Change, state_at
+from nkmap.web.view import (
     View,
     all_sources,
     events_until,
@@ -20,8 +22,6 @@ from nkmap.dashboard import (
     view_params,
     with_map_value,
 )
-from nkmap.geometry import REGION_BBOX, area_km2
-from nkmap.timeline import Change, state_at
 
 # The links' parsing is tested on changes of its own, not the atlas's: the data may change.
 CHANGES = [

@@ -14,8 +14,11 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from nkmap.catalog import Atlas
-from nkmap.display import (
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.geometry import to_metres
+from nkmap.atlas.timeline import change_dates, transfers
+from nkmap.present.style import COLOURS
+from nkmap.webmap.payload import (
     MAX_TOLERANCE_M,
     TOLERANCE_SHARE,
     payload,
@@ -23,9 +26,6 @@ from nkmap.display import (
     transfers_payload,
     version,
 )
-from nkmap.geometry import to_metres
-from nkmap.style import COLOURS
-from nkmap.timeline import change_dates, transfers
 
 
 @pytest.fixture(scope="module")

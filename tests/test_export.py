@@ -15,11 +15,11 @@ import pytest
 from PIL import Image
 
 from conftest import HOSTILE, HOSTILE_KEY
-from nkmap.catalog import Atlas, load_atlas
+from nkmap.atlas.catalog import Atlas, load_atlas
+from nkmap.atlas.timeline import change_dates
 from nkmap.cli import main
-from nkmap.export import animation, export, snapshot, standalone_html
-from nkmap.render import Layout
-from nkmap.timeline import change_dates
+from nkmap.maps.export import animation, export, snapshot, standalone_html
+from nkmap.maps.render import Layout
 
 # Every test draws and encodes a whole export, a second or more each: `make check` leaves
 # them to `make test`.

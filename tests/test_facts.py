@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from nkmap.catalog import Atlas
-from nkmap.stats import areas_by_controller, oblast_area_km2, overlaps, region_km2, where
-from nkmap.timeline import change_dates, state_at
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.stats import areas_by_controller, oblast_area_km2, overlaps, region_km2, where
+from nkmap.atlas.timeline import change_dates, state_at
 
 D = dt.date
 # (lat, lon) of towns, from the fact sheet's sources (Wikipedia infoboxes) and GeoNames.

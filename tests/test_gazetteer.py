@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from nkmap.atlas.gazetteer import name_key, parse_gazetteer
 from nkmap.cli import main
 from nkmap.errors import NkmapError, ValidationError
-from nkmap.gazetteer import name_key, parse_gazetteer
 
 SOURCES = {"wp": {"title": "A page", "url": "https://example.org/p", "licence": "Fact"}}
 

@@ -1,12 +1,19 @@
-"""What may import what, read from the source (every import, also those inside functions):
+"""What may import what, read from the source (every import, also those inside functions).
 
-- the model (the vocabulary, dates, geometry, the catalog and its checks, the timeline, figures,
-  the gazetteer, the display payload, the print layout's options) imports neither Streamlit, nor
-  matplotlib, nor GDAL or SQLite, nor any module that does;
-- matplotlib is imported only by the print renderer; pyogrio and sqlite3 only by the readers;
-  Streamlit only by the dashboard (webapp), its map component and the server's starter;
-- the data-building code (nkmap.derive) is imported by nothing outside it;
-- the package's modules import one another without cycles.
+nkmap is made of parts, each a folder with one job, layered so that a part imports only the
+parts listed for it (and itself):
+
+- the foundation (errors, settings, files) imports no other part;
+- atlas/ (the model) imports the foundation;
+- layers/ (reading and saving layers) and present/ (look and wording) import the atlas;
+- webmap/ (the map's payload and page) imports present/;
+- maps/ (print maps and exports) imports webmap/ (the HTML export is the page);
+- web/ (the Streamlit dashboard) and the cli may import every part but each other;
+- the data-deriving code (derive/) is imported by nothing outside it.
+
+Third-party libraries with a cost or a risk have one home each: matplotlib maps.render, GDAL
+(pyogrio) and SQLite layers.readers, Streamlit web.app, web.component and web.serve. No two
+modules import each other in a cycle.
 """
 
 from __future__ import annotations
@@ -19,32 +26,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "nkmap"
 
-MODEL = (
-    "vocabulary",
-    "errors",
-    "dates",
-    "geometry",
-    "geojson",
-    "text",
-    "style",
-    "validate",
-    "catalog",
-    "timeline",
-    "stats",
-    "gazetteer",
-    "dashboard",
-    "display",
-    "layout",
-)
-# Third-party packages only one module of the package may import.
-ONLY = {
-    "matplotlib": {"render"},
-    "pyogrio": {"readers"},
-    "sqlite3": {"readers"},
-    "streamlit": {"mapcomponent", "serve", "webapp"},
+FOUNDATION = {"errors", "settings", "files", "__init__"}
+# The parts each part may import, besides itself and the foundation.
+MAY_IMPORT: dict[str, set[str]] = {
+    "foundation": set(),
+    "atlas": set(),
+    "layers": {"atlas"},
+    "present": {"atlas"},
+    "webmap": {"atlas", "present"},
+    "maps": {"atlas", "present", "webmap"},
+    "web": {"atlas", "layers", "present", "webmap", "maps"},
+    "cli": {"atlas", "layers", "present", "webmap", "maps"},
+    "derive": {"atlas", "layers", "present"},
 }
-# What the model may not import of the package: the modules that draw, read files or serve.
-NOT_FOR_THE_MODEL = {"render", "export", "readers", "store", "cli", "serve", "mapcomponent"}
+# Third-party packages only these modules may import.
+ONLY = {
+    "matplotlib": {"maps.render"},
+    "pyogrio": {"layers.readers"},
+    "sqlite3": {"layers.readers"},
+    "streamlit": {"web.app", "web.component", "web.serve"},
+}
 
 
 def module_name(path: Path) -> str:
@@ -71,22 +72,30 @@ def imports(path: Path) -> set[str]:
 MODULES = {module_name(p): imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
 
 
-def own(names: set[str]) -> set[str]:
-    """The package's modules among ``names``, by their top-level name below nkmap."""
-    return {n.split(".")[1] for n in names if n.startswith("nkmap.")}
+def part(module: str) -> str:
+    """The part a module belongs to: its folder, or the foundation, or the cli."""
+    first = module.split(".")[0]
+    return "foundation" if first in FOUNDATION else first
 
 
-def test_every_module_is_read() -> None:
-    assert {"catalog", "render", "readers", "derive.atlas"} <= set(MODULES)
-    assert "shapely" in MODULES["geometry"] or "shapely" in MODULES["validate"]
+def own_parts(names: set[str]) -> set[str]:
+    return {part(n.removeprefix("nkmap.")) for n in names if n.startswith("nkmap.")}
 
 
-@pytest.mark.parametrize("name", MODEL)
-def test_the_model_imports_no_drawing_serving_or_file_reading(name: str) -> None:
-    found = MODULES[name]
-    for package in ONLY:
-        assert package not in found, f"nkmap.{name} imports {package}"
-    assert not own(found) & NOT_FOR_THE_MODEL, f"nkmap.{name}: {own(found) & NOT_FOR_THE_MODEL}"
+def test_every_module_is_read_and_belongs_to_a_part() -> None:
+    assert {"atlas.catalog", "maps.render", "layers.readers", "derive.atlas", "cli"} <= set(MODULES)
+    assert "shapely" in MODULES["atlas.geometry"]
+    for name in MODULES:
+        assert part(name) in MAY_IMPORT, f"nkmap.{name} is in no part"
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_each_module_imports_only_the_parts_below_its_own(name: str) -> None:
+    mine = part(name)
+    allowed = MAY_IMPORT[mine] | {mine, "foundation"}
+    assert own_parts(MODULES[name]) <= allowed, (
+        f"nkmap.{name} ({mine}) imports {sorted(own_parts(MODULES[name]) - allowed)}"
+    )
 
 
 @pytest.mark.parametrize("package", list(ONLY))
@@ -95,16 +104,22 @@ def test_heavy_or_risky_libraries_have_one_home(package: str) -> None:
     assert users <= ONLY[package], f"{package} imported by {sorted(users - ONLY[package])}"
 
 
+def test_the_model_imports_no_drawing_serving_or_file_format_library() -> None:
+    for name, found in MODULES.items():
+        if part(name) in {"atlas", "present", "webmap", "foundation"}:
+            assert not set(ONLY) & found, f"nkmap.{name} imports {sorted(set(ONLY) & found)}"
+
+
 def test_app_py_uses_the_package_not_the_libraries_behind_it() -> None:
     found = imports(ROOT / "app.py")
     assert not {"matplotlib", "pyogrio", "sqlite3", "geopandas", "shapely"} & found
-    assert not any(n.startswith("nkmap.derive") for n in found)
+    assert found & {"nkmap.web.app"}
 
 
 def test_the_derivation_code_is_imported_by_nothing_outside_it() -> None:
     for name, found in MODULES.items():
-        if not name.startswith("derive"):
-            assert not any(n.startswith("nkmap.derive") for n in found), name
+        if part(name) != "derive":
+            assert "derive" not in own_parts(found), name
 
 
 def test_no_import_cycles_between_modules() -> None:

@@ -60,14 +60,18 @@ def test_the_installed_command_line_works_from_any_folder(
 ) -> None:
     site, env = installed
     where = subprocess.run(
-        [sys.executable, "-c", "import nkmap.catalog as c; print(c.__file__, c.default_geodata())"],
+        [
+            sys.executable,
+            "-c",
+            "import nkmap.settings as s; print(s.__file__, s.default_geodata())",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    assert where == [str(site / "nkmap" / "catalog.py"), str(site / "nkmap" / "geodata")]
+    assert where == [str(site / "nkmap" / "settings.py"), str(site / "nkmap" / "geodata")]
     layers = nkmap(env, tmp_path, "layers")
     assert layers.returncode == 0, layers.stderr
     assert "control-2020-2023" in layers.stdout

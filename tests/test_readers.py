@@ -14,9 +14,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon
 
+from nkmap.atlas.validate import check_collection
 from nkmap.errors import LayerFileError
-from nkmap.readers import check_wkb, read_candidate
-from nkmap.validate import MAX_FILE_BYTES, check_collection
+from nkmap.layers.readers import check_wkb, read_candidate
+from nkmap.settings import MAX_FILE_BYTES
 
 SQUARE = Polygon([(46.6, 39.7), (46.7, 39.7), (46.7, 39.8), (46.6, 39.8)])
 

@@ -17,10 +17,11 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from conftest import WriteAtlas, collection, entry, feat, square
-from nkmap.catalog import Atlas, load_atlas
-from nkmap.geometry import REGION_BBOX, shared_borders
-from nkmap.layout import ANIMATION
-from nkmap.render import (
+from nkmap.atlas.catalog import Atlas, load_atlas
+from nkmap.atlas.geometry import REGION_BBOX, shared_borders
+from nkmap.atlas.stats import areas_by_controller
+from nkmap.atlas.timeline import change_dates, state_at, transfers
+from nkmap.maps.render import (
     COUNTRY_COLOUR,
     COUNTRY_GID,
     LABEL_GID,
@@ -30,9 +31,8 @@ from nkmap.render import (
     label_priority,
     print_layout,
 )
-from nkmap.stats import areas_by_controller
-from nkmap.style import BORDER, BORDER_LABEL, NAME_KEYS
-from nkmap.timeline import change_dates, state_at, transfers
+from nkmap.present.layout import ANIMATION
+from nkmap.present.style import BORDER, BORDER_LABEL, NAME_KEYS
 
 
 def texts(fig: object) -> list[str]:

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 
 from conftest import square
-from nkmap import validate
-from nkmap.catalog import load_atlas
+from nkmap.atlas import validate
+from nkmap.atlas.catalog import load_atlas
+from nkmap.atlas.timeline import change_dates, state_at
 from nkmap.cli import main
 from nkmap.errors import ValidationError
-from nkmap.readers import Candidate
-from nkmap.store import check
-from nkmap.timeline import change_dates, state_at
+from nkmap.layers.readers import Candidate
+from nkmap.layers.store import check
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "oblast-centre.geojson"
@@ -354,25 +354,57 @@ def test_add_reads_the_metadata_kept_beside_the_file(
 def test_a_failed_catalog_write_changes_nothing_and_the_add_can_be_retried(
     geodata: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replace: bool
 ) -> None:
-    import nkmap.store
+    import nkmap.layers.store
 
     candidate = layer_file(tmp_path, area(name="site"))
     if replace:
         (tmp_path / "first").mkdir()
         assert add(geodata, layer_file(tmp_path / "first", area(name="old site")), *META) == 0
     before = snapshot(geodata)
-    real = nkmap.store.write_atomic
+    real = nkmap.layers.store.write_atomic
 
     def disk_full(path: Path, data: bytes) -> None:
         if path.name == "catalog.json":
             raise OSError(28, "No space left on device", str(path))
         real(path, data)
 
-    monkeypatch.setattr(nkmap.store, "write_atomic", disk_full)
+    monkeypatch.setattr(nkmap.layers.store, "write_atomic", disk_full)
     more = ["--replace"] if replace else []
     assert add(geodata, candidate, *META, "--title", "Field sites, again", *more) == 1
     assert snapshot(geodata) == before  # the layer file is as it was, or gone again
-    monkeypatch.setattr(nkmap.store, "write_atomic", real)
+    monkeypatch.setattr(nkmap.layers.store, "write_atomic", real)
     assert add(geodata, candidate, *META, "--title", "Field sites, again", *more) == 0
     assert load_atlas(geodata).entry("field-sites").title == "Field sites, again"
     assert "old site" not in (geodata / "layers" / "field-sites.geojson").read_text()
+
+
+def test_metadata_puts_what_was_given_over_the_metadata_file() -> None:
+    from nkmap.layers.meta import form_defaults, metadata
+
+    sidecar = {"id": "a", "kind": "point", "approximate": False, "notes": ["from the file"]}
+    # The form holds a value in every defaulted field; one nobody changed leaves the file's.
+    form = {"id": "", "kind": "area", "approximate": True, "title": "T", "notes": ["typed"]}
+    meta = metadata(form, sidecar, form_defaults())
+    assert meta == {
+        "id": "a",
+        "kind": "point",
+        "approximate": False,
+        "title": "T",
+        "notes": ["from the file", "typed"],
+    }
+    # A value chosen in the form (not its default) wins; options have no defaults at all.
+    assert metadata({"kind": "line"}, sidecar, form_defaults())["kind"] == "line"
+    assert metadata({"kind": "area"}, sidecar)["kind"] == "area"
+
+
+def test_a_layer_without_an_id_learns_every_other_problem_at_once(geodata: Path) -> None:
+    candidate = Candidate("c.geojson", "geojson", json.loads(layer_file_text(area())))
+    meta = {"title": "T", "valid_from": "2020-13-01", "uncertainty_km": -1, "sources": [{}]}
+    with pytest.raises(ValidationError) as caught:
+        check(load_atlas(geodata), candidate, meta)
+    fields = {p.field for p in caught.value.problems}
+    assert {"id", "valid_from", "uncertainty_km", "sources[0]", "method"} <= fields
+
+
+def layer_file_text(*features: dict[str, Any]) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)})

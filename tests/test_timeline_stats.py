@@ -8,11 +8,11 @@ import pytest
 from shapely.geometry import shape
 
 from conftest import WriteAtlas, collection, entry, feat, square
-from nkmap.catalog import load_atlas
+from nkmap.atlas.catalog import load_atlas
+from nkmap.atlas.geometry import area_km2
+from nkmap.atlas.stats import areas_by_controller, overlaps, where
+from nkmap.atlas.timeline import change_dates, state_at, transfers
 from nkmap.errors import NkmapError
-from nkmap.geometry import area_km2
-from nkmap.stats import areas_by_controller, overlaps, where
-from nkmap.timeline import change_dates, state_at, transfers
 
 D = dt.date
 

@@ -12,12 +12,12 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.catalog import Atlas
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.gazetteer import Gazetteer, Settlement, load_gazetteer
+from nkmap.atlas.geometry import to_metres
+from nkmap.atlas.stats import areas_by_controller, where
+from nkmap.atlas.timeline import change_dates, state_at
 from nkmap.cli import main
-from nkmap.gazetteer import Gazetteer, Settlement, load_gazetteer
-from nkmap.geometry import to_metres
-from nkmap.stats import areas_by_controller, where
-from nkmap.timeline import change_dates, state_at
 
 D = dt.date
 

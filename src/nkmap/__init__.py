@@ -12,7 +12,7 @@ from nkmap.errors import (
     ValidationError,
 )
 
-# The catalog (and with it geopandas) is imported on first use, so that `python -m nkmap.serve`
+# The catalog (and with it geopandas) is imported on first use, so that `python -m nkmap.web.serve`
 # starts the server without waiting for it.
 _LAZY = {"Atlas", "LayerEntry", "Source", "load_atlas"}
 
@@ -30,5 +30,5 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module("nkmap.catalog"), name)
+        return getattr(importlib.import_module("nkmap.atlas.catalog"), name)
     raise AttributeError(f"module 'nkmap' has no attribute {name!r}")

@@ -10,17 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from nkmap.catalog import Atlas, load_atlas
-from nkmap.dates import iso_or_open, parse_date
-from nkmap.errors import LayerFileError, NkmapError, OptionError, ValidationError
-from nkmap.export import FORMATS, animation, export, parse_bbox, snapshot
-from nkmap.files import check_output, write_atomic
-from nkmap.gazetteer import GAZETTEER_FILE, history_of, load_gazetteer
-from nkmap.geometry import REGION_BBOX
-from nkmap.layout import ANIMATION, Layout
-from nkmap.readers import FORMATS as READABLE
-from nkmap.readers import read_candidate
-from nkmap.stats import (
+from nkmap.atlas.catalog import Atlas, load_atlas
+from nkmap.atlas.dates import iso_or_open, parse_date
+from nkmap.atlas.gazetteer import GAZETTEER_FILE, history_of, load_gazetteer
+from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.stats import (
     REGION_NAME,
     areas_by_controller,
     overlaps,
@@ -29,10 +23,18 @@ from nkmap.stats import (
     share_text,
     where,
 )
-from nkmap.store import ADDABLE, META_FIELDS, check, save
-from nkmap.style import NAME_FORMS
-from nkmap.timeline import change_dates, mapped_on, state_at
-from nkmap.validate import MAX_FILE_BYTES, check_collection, read_json
+from nkmap.atlas.timeline import change_dates, mapped_on, state_at
+from nkmap.atlas.validate import check_collection
+from nkmap.errors import LayerFileError, NkmapError, OptionError, ValidationError
+from nkmap.files import check_output, write_atomic
+from nkmap.layers.add import add_layer, check_layer
+from nkmap.layers.meta import LAYER_META, SOURCE_PARTS, metadata, one_source, sidecar_metadata
+from nkmap.layers.readers import FORMATS as READABLE
+from nkmap.layers.readers import read_candidate
+from nkmap.maps.export import FORMATS, animation, export, parse_bbox, snapshot
+from nkmap.present.layout import ANIMATION, Layout
+from nkmap.present.style import NAME_FORMS
+from nkmap.settings import MAX_FILE_BYTES
 
 CANDIDATE_SUFFIXES = tuple(ext for exts in READABLE.values() for ext in exts)
 
@@ -95,45 +97,35 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _meta_options(p: argparse.ArgumentParser) -> None:
+    """The metadata options, one for each field of :data:`LAYER_META`."""
     p.add_argument("--meta", type=Path, help="a JSON file with the metadata below (sidecar)")
-    p.add_argument("--id", help="the layer's id: lower-case letters, digits and '-'")
-    p.add_argument("--title")
-    p.add_argument("--kind", choices=["area", "line", "point"], help="the layer's geometry kind")
-    p.add_argument("--shows", choices=ADDABLE, help="what it shows (default: other)")
-    p.add_argument("--description")
-    p.add_argument("--valid-from", help="first day shown, YYYY-MM-DD")
-    p.add_argument("--valid-to", help="first day no longer shown, YYYY-MM-DD (default: open)")
-    p.add_argument("--source-title")
-    p.add_argument("--source-url")
-    p.add_argument("--licence", help="the source's licence")
-    p.add_argument("--method", help="how the geometry was made")
-    p.add_argument("--uncertainty-km", type=float)
-    p.add_argument("--exact", action="store_true", help="the layer is not approximate")
-    p.add_argument("--note", action="append", help="a note (repeat for more)")
+    for field in LAYER_META:
+        common: dict[str, Any] = {"dest": field.key, "help": field.option_help or field.help}
+        if field.type == "sources":
+            for key, option, _, _, text in SOURCE_PARTS:
+                p.add_argument(option, dest=f"source_{key}", metavar=key.upper(), help=text)
+        elif field.type == "flag":
+            p.add_argument(field.flag, action="store_false", **common)
+            p.set_defaults(**{field.key: None})
+        elif field.type == "lines":
+            p.add_argument(field.flag, action="append", metavar=field.metavar, **common)
+        elif field.type == "number":
+            p.add_argument(field.flag, type=float, metavar=field.metavar, **common)
+        elif field.type == "choice":
+            p.add_argument(field.flag, choices=field.choices, **common)
+        else:
+            p.add_argument(field.flag, metavar=field.metavar, **common)
     p.add_argument("--crs", help="the file's CRS when it lacks one or states it wrongly")
 
 
-def _meta(args: argparse.Namespace) -> dict[str, Any] | None:
-    """The metadata from a sidecar file and the options (options win); None if none given."""
-    meta: dict[str, Any] = {}
+def _meta(args: argparse.Namespace) -> dict[str, Any]:
+    """The metadata from a sidecar file and the options (options win, notes add up)."""
+    sidecar = None
     if args.meta is not None:
-        doc = read_json(args.meta)
-        if not isinstance(doc, dict):
-            raise LayerFileError(f"{args.meta}: expected a JSON object of layer metadata")
-        meta.update(doc)
-    for key in META_FIELDS:  # those with an option of the same name
-        value = getattr(args, key, None)
-        if value is not None:
-            meta[key] = value
-    if args.exact:
-        meta["approximate"] = False
-    if args.note:
-        meta["notes"] = [*meta.get("notes", []), *args.note]
-    if args.source_title or args.source_url or args.licence:
-        meta["sources"] = [
-            {"title": args.source_title, "url": args.source_url, "licence": args.licence}
-        ]
-    return meta or None
+        sidecar = sidecar_metadata(read_file(args.meta), str(args.meta))
+    given: dict[str, Any] = {f.key: getattr(args, f.key) for f in LAYER_META if f.type != "sources"}
+    given["sources"] = one_source({key: getattr(args, f"source_{key}") for key, *_ in SOURCE_PARTS})
+    return metadata(given, sidecar)
 
 
 def read_file(path: Path) -> bytes:
@@ -158,19 +150,20 @@ def sidecar(path: Path) -> Path | None:
 
 
 def cmd_add(args: argparse.Namespace, validate_only: bool) -> int:
-    candidate = read_candidate(read_file(args.path), args.path.name, args.crs)
+    data = read_file(args.path)
     if args.meta is None:
         args.meta = sidecar(args.path)
         if args.meta is not None:
             print(f"note: metadata from {args.meta}")
     meta = _meta(args)
-    if (meta is None or set(meta) <= {"kind"}) and not validate_only:
-        raise OptionError(
-            f"{args.path}: nothing was added: a layer needs its metadata (id, title, shows, "
-            "valid_from, sources, method, uncertainty): give --meta FILE.json or the options, "
-            f"or keep {args.path.with_suffix('.meta.json').name} beside the file"
-        )
-    if meta is None or set(meta) <= {"kind"}:  # the file alone
+    if set(meta) <= {"kind"}:  # the file alone
+        if not validate_only:
+            raise OptionError(
+                f"{args.path}: nothing was added: a layer needs its metadata (id, title, shows, "
+                "valid_from, sources, method, uncertainty): give --meta FILE.json or the "
+                f"options, or keep {args.path.with_suffix('.meta.json').name} beside the file"
+            )
+        candidate = read_candidate(data, args.path.name, args.crs)
         _, problems = check_collection(candidate.doc, candidate.name, args.kind)
         if problems:
             raise ValidationError(candidate.name, problems)
@@ -179,14 +172,19 @@ def cmd_add(args: argparse.Namespace, validate_only: bool) -> int:
         print(f"{args.path}: OK ({len(candidate.doc['features'])} features, {candidate.fmt})")
         return 0
     atlas = load_atlas(args.geodata)
-    checked = check(atlas, candidate, meta, replace=getattr(args, "replace", False))
+    replace = getattr(args, "replace", False)
+    if validate_only:
+        checked = check_layer(atlas, data, args.path.name, meta, args.crs, replace)
+        path = None
+    else:
+        added = add_layer(atlas, data, args.path.name, meta, args.crs, replace)
+        checked, path = added.checked, added.path
     for note in checked.notes:
         print(f"note: {note}")
-    if validate_only:
-        print(f"{args.path}: OK as layer {checked.entry.id!r} ({len(checked.features)} features)")
-        return 0
-    path = save(atlas.root, checked, replace=args.replace)
     entry = checked.entry
+    if path is None:
+        print(f"{args.path}: OK as layer {entry.id!r} ({len(checked.features)} features)")
+        return 0
     until = entry.valid_to.isoformat() if entry.valid_to else "open"
     print(
         f"added {entry.id!r}: {len(checked.features)} features, shown {entry.valid_from} .. "

@@ -35,6 +35,9 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points, unary_union
 
+from nkmap.atlas.gazetteer import LABELS, Gazetteer, load_gazetteer
+from nkmap.atlas.geojson import collection_text, feature
+from nkmap.atlas.geometry import REGION_BBOX, to_lonlat, to_metres
 from nkmap.derive.cells import polygonal, tessellate
 from nkmap.derive.construct import (
     extend_ends,
@@ -48,9 +51,6 @@ from nkmap.derive.control import Route, context, derive_stages, describe_changes
 from nkmap.derive.events import EVENTS, Event
 from nkmap.derive.places import DISAGREEMENT_KM, PLACES, Place
 from nkmap.derive.sources import CITED, GEONAMES, NATURAL_EARTH
-from nkmap.gazetteer import LABELS, Gazetteer, load_gazetteer
-from nkmap.geojson import collection_text, feature
-from nkmap.geometry import REGION_BBOX, to_lonlat, to_metres
 
 GRID = 1e-5  # output coordinates are snapped to this grid (about 1 m)
 SLIVER_M2 = 2e5  # pieces under 0.2 km2 left by overlaying generalised data are dropped

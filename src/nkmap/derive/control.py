@@ -37,7 +37,7 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from nkmap.gazetteer import Gazetteer, Settlement
+from nkmap.atlas.gazetteer import Gazetteer, Settlement
 
 CORRIDOR_WIDTH_M = 5000.0  # "5 km wide" in the 10 November 2020 statement
 MIN_PART_M2 = 1e6  # pieces of a side under 1 km2 cut off from the rest are artefacts

@@ -1,4 +1,4 @@
-"""Start the dashboard: ``python -m nkmap.serve [streamlit options]`` (what ``make run`` does).
+"""Start the dashboard: ``python -m nkmap.web.serve [streamlit options]`` (what ``make run`` does).
 
 Streamlit runs app.py only when a browser connects, so the first visitor would wait for the
 libraries to import and the atlas to load. This starts both in the background as the server
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 # The dashboard script, shipped inside the package: it runs from any folder.
-APP = Path(__file__).resolve().parent / "webapp.py"
+APP = Path(__file__).resolve().parent / "app.py"
 
 
 def _warm() -> None:
@@ -32,11 +32,11 @@ def _warm() -> None:
             break
         except OSError:
             time.sleep(0.05)
-    from nkmap.catalog import default_geodata
-    from nkmap.display import prepared
+    from nkmap.settings import default_geodata
+    from nkmap.webmap.payload import prepared
 
     prepared(default_geodata())
-    import nkmap.dashboard  # noqa: F401
+    import nkmap.web.view  # noqa: F401
 
 
 def main() -> None:

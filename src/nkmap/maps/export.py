@@ -15,14 +15,15 @@ from typing import Any
 
 from shapely.geometry import mapping
 
-from nkmap.catalog import Atlas
-from nkmap.dates import iso_or_open
-from nkmap.display import FRONTEND, payload, to_json
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.dates import iso_or_open
+from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.stats import areas_by_controller
+from nkmap.atlas.timeline import Change, state_at, transfers
 from nkmap.errors import CatalogError, OptionError
-from nkmap.geometry import REGION_BBOX
-from nkmap.layout import ANIMATION, Layout
-from nkmap.stats import areas_by_controller
-from nkmap.timeline import Change, state_at, transfers
+from nkmap.present.layout import ANIMATION, Layout
+from nkmap.settings import MAX_PIXELS
+from nkmap.webmap.payload import FRONTEND, payload, to_json
 
 FORMATS = ("png", "svg", "pdf", "html", "geojson")
 MEDIA_TYPES = {
@@ -33,7 +34,6 @@ MEDIA_TYPES = {
     "geojson": "application/geo+json",
     "gif": "image/gif",
 }
-MAX_PIXELS = 8000  # on either side of an image
 DESCRIPTIONS = {
     "png": "PNG image (print map)",
     "svg": "SVG drawing (print map)",
@@ -88,7 +88,11 @@ def image(
     layout = layout or Layout()
     check_layout(layout)
     changed = transfers(atlas, *sorted((day, compare))) if compare is not None else []
-    from nkmap.render import close, encode, print_layout  # only now: matplotlib is slow to load
+    from nkmap.maps.render import (  # only now: matplotlib is slow to load
+        close,
+        encode,
+        print_layout,
+    )
 
     fig = print_layout(atlas, day, changes, layout, compare, changed)
     try:
@@ -179,7 +183,7 @@ def animation(
     """An animated GIF with one frame per change date, each showing its date."""
     from PIL import Image
 
-    from nkmap.render import close, print_layout
+    from nkmap.maps.render import close, print_layout
 
     layout = layout or ANIMATION
     check_layout(layout)

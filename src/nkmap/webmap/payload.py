@@ -21,10 +21,12 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.catalog import Atlas, LayerEntry, load_atlas
-from nkmap.dates import iso_or_open
-from nkmap.geometry import REGION_BBOX, shared_borders
-from nkmap.style import (
+from nkmap.atlas.catalog import Atlas, LayerEntry, load_atlas
+from nkmap.atlas.dates import iso_or_open
+from nkmap.atlas.geometry import REGION_BBOX, shared_borders
+from nkmap.atlas.timeline import Change, Transfer, change_dates
+from nkmap.atlas.vocabulary import BASE_MAP
+from nkmap.present.style import (
     BASE_COLOURS,
     BORDER_LABEL,
     COLOURS,
@@ -36,8 +38,6 @@ from nkmap.style import (
     OTHER_COLOUR,
     SHORT_LABELS,
 )
-from nkmap.timeline import Change, Transfer, change_dates
-from nkmap.vocabulary import BASE_MAP
 
 # The map's page, code and styles (and Leaflet), served to the dashboard's component and
 # inlined into the standalone HTML export.

@@ -13,21 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nkmap.catalog import Atlas, Source
-from nkmap.dates import parse_date
-from nkmap.errors import DateError
-from nkmap.gazetteer import LABELS, UNMAPPED, Gazetteer, Settlement
-from nkmap.gazetteer import Source as GazetteerSource
-from nkmap.geometry import REGION_BBOX
-from nkmap.stats import (
+from nkmap.atlas.catalog import Atlas, Source
+from nkmap.atlas.dates import parse_date
+from nkmap.atlas.gazetteer import LABELS, UNMAPPED, Gazetteer, Settlement
+from nkmap.atlas.gazetteer import Source as GazetteerSource
+from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.stats import (
     AZERBAIJAN_AREA_KM2,
     areas_by_controller,
     areas_in_oblast,
     oblast_area_km2,
     region_km2,
 )
-from nkmap.style import NAME_FORMS
-from nkmap.timeline import Change, change_on_or_before, state_at
+from nkmap.atlas.timeline import Change, change_on_or_before, state_at
+from nkmap.errors import DateError
+from nkmap.present.style import NAME_FORMS
 
 DEFAULT_DATE = dt.date(2020, 12, 1)
 BASE_MAPS = ("none", "osm", "topo", "satellite")

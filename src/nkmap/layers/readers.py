@@ -1,6 +1,6 @@
 """Reading a candidate layer safely, whatever format it comes in: GeoJSON, GeoPackage, a zipped
 Shapefile or KML. Every reader returns a GeoJSON FeatureCollection (a plain dict, WGS84 lon/lat)
-for :func:`nkmap.validate.check_collection`, plus notes on what was changed on the way.
+for :func:`nkmap.atlas.validate.check_collection`, plus notes on what was changed on the way.
 
 The format is decided by the file's first bytes, and the name's extension must agree: a GIS
 library never sniffs an upload (a VRT file named ``.geojson`` can make GDAL read other files),
@@ -38,7 +38,13 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import mapping
 
 from nkmap.errors import LayerFileError
-from nkmap.validate import MAX_FEATURES, MAX_FILE_BYTES, MAX_VERTICES
+from nkmap.settings import (
+    MAX_FEATURES,
+    MAX_FILE_BYTES,
+    MAX_VERTICES,
+    MAX_ZIP_MEMBERS,
+    SQLITE_STEPS,
+)
 
 FORMATS = {
     "geojson": (".geojson", ".json"),
@@ -46,8 +52,6 @@ FORMATS = {
     "shapefile": (".zip",),
     "kml": (".kml",),
 }
-MAX_ZIP_MEMBERS = 12
-SQLITE_STEPS = 50_000_000  # SQLite virtual-machine steps allowed for reading one GeoPackage
 
 
 @dataclass

@@ -9,10 +9,10 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.catalog import Atlas
-from nkmap.dates import BEGINNING, END_OF_TIME
-from nkmap.geometry import area_km2
-from nkmap.vocabulary import BASE_MAP
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.dates import BEGINNING, END_OF_TIME
+from nkmap.atlas.geometry import area_km2
+from nkmap.atlas.vocabulary import BASE_MAP
 
 UNMAPPED = "unmapped"  # in transfers: land whose control is not mapped on that date
 

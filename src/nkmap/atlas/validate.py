@@ -13,14 +13,12 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.dates import parse_date
+from nkmap.atlas.dates import parse_date
+from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.vocabulary import CONTROLLERS, KINDS
 from nkmap.errors import DateError, LayerFileError, Problem
-from nkmap.geometry import REGION_BBOX
-from nkmap.vocabulary import CONTROLLERS, KINDS
+from nkmap.settings import MAX_FEATURES, MAX_FILE_BYTES, MAX_VERTICES
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_FEATURES = 10_000
-MAX_VERTICES = 1_000_000
 REGION_MARGIN_DEG = 1.0  # layers may reach this far beyond the region (the base map does)
 COUNTRIES_MARGIN_DEG = 4.0  # country and province outlines reach further (a wide window)
 

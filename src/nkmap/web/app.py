@@ -8,15 +8,25 @@ browser; Python updates the figures, changes, events and sources for the date it
 from __future__ import annotations
 
 import datetime as dt
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from nkmap.catalog import Atlas, default_geodata
-from nkmap.dashboard import (
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.gazetteer import Gazetteer, Settlement, load_gazetteer
+from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.stats import AZERBAIJAN_AREA_KM2, REGION_NAME
+from nkmap.atlas.timeline import Transfer, mapped_on, state_at, transfers
+from nkmap.errors import NkmapError, ValidationError
+from nkmap.maps.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, export, file_name
+from nkmap.present.layout import Layout
+from nkmap.present.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
+from nkmap.present.text import escape_markdown, markdown_link
+from nkmap.settings import MAX_FILE_BYTES, default_geodata, saving_allowed
+from nkmap.web.component import atlas_map
+from nkmap.web.view import (
     Figures,
     View,
     all_sources,
@@ -29,21 +39,10 @@ from nkmap.dashboard import (
     view_params,
     with_map_value,
 )
-from nkmap.display import Prepared, forget, prepare, prepared, transfers_payload
-from nkmap.errors import NkmapError, ValidationError
-from nkmap.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, export, file_name
-from nkmap.gazetteer import Gazetteer, Settlement, load_gazetteer
-from nkmap.geometry import REGION_BBOX
-from nkmap.layout import Layout
-from nkmap.mapcomponent import atlas_map
-from nkmap.stats import AZERBAIJAN_AREA_KM2, REGION_NAME
-from nkmap.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
-from nkmap.text import escape_markdown, markdown_link
-from nkmap.timeline import Transfer, mapped_on, state_at, transfers
-from nkmap.validate import MAX_FILE_BYTES
+from nkmap.webmap.payload import Prepared, forget, prepare, prepared, transfers_payload
 
 if TYPE_CHECKING:
-    from nkmap.store import Checked
+    from nkmap.layers.store import Checked
 
 # Drawing exports (matplotlib) and reading uploads (GDAL, SQLite) are imported where they are
 # used, so that opening the dashboard does not wait for them.
@@ -69,13 +68,12 @@ TABS = (
     "All sources and attribution",
     "Add a layer",
 )
-SAVE_SWITCH = "NKMAP_ALLOW_SAVE"  # set to 1 to let the dashboard write into geodata/
 NO_COMPARISON = "none"  # a selectbox shows None as "nothing chosen", so it gets a name
 
 
 @st.cache_resource(show_spinner="Loading the atlas…")
 def load(root: str) -> Prepared:
-    # Shared with `python -m nkmap.serve`, which starts preparing it as the server starts.
+    # Shared with `python -m nkmap.web.serve`, which starts preparing it as the server starts.
     return prepared(root)
 
 
@@ -320,7 +318,7 @@ def gif_worker() -> ThreadPoolExecutor:
 
 
 def start_gif(data: Prepared) -> None:
-    from nkmap.export import animation  # looked up when used: a test may stand in for it
+    from nkmap.maps.export import animation  # looked up when used: a test may stand in for it
 
     job = GifJob()
     job.future = gif_worker().submit(animation, data.atlas, data.changes, progress=job.progress)
@@ -522,12 +520,74 @@ def sources_tab(data: Prepared) -> None:
     )
 
 
+def meta_inputs() -> tuple[dict[str, Any], dict[str, str], str]:
+    """The form's inputs for a layer's metadata, one for each field of LAYER_META (the same
+    fields the command line's options are made from). Returns what was entered: the fields
+    but the sources, the first source's parts, and the further sources' lines (read once the
+    form is sent, so that a wrong line is reported with the rest)."""
+    from nkmap.layers.meta import LAYER_META, SOURCE_PARTS
+
+    given: dict[str, Any] = {}
+    first: dict[str, str] = {}
+    more = ""
+    columns = st.columns(2)
+    short = [f for f in LAYER_META if f.type not in ("sources", "lines")]
+    for n, field in enumerate(short):
+        col, key = columns[n % 2], f"add_{field.key}"
+        if field.type == "choice":
+            given[field.key] = col.selectbox(
+                field.label,
+                field.choices,
+                index=field.choices.index(field.default),
+                help=field.help,
+                key=key,
+            )
+        elif field.type == "number":
+            low, high = field.bounds
+            given[field.key] = col.number_input(
+                field.label, low, high, field.default, help=field.help, key=key
+            )
+        elif field.type == "flag":
+            given[field.key] = col.checkbox(
+                field.label, value=field.default, help=field.help, key=key
+            )
+        else:
+            given[field.key] = col.text_input(
+                field.label, placeholder=field.placeholder, help=field.help or None, key=key
+            )
+    for field in LAYER_META:
+        if field.type == "sources":
+            parts = st.columns(len(SOURCE_PARTS))
+            first = {
+                name: parts[i].text_input(
+                    label, placeholder=hint, help=text, key=f"add_source_{name}"
+                )
+                for i, (name, _, label, hint, text) in enumerate(SOURCE_PARTS)
+            }
+            more = st.text_area(
+                "More sources, one a line",
+                placeholder="title | https://address | licence",
+                key="add_more_sources",
+            )
+        elif field.type == "lines":
+            text = st.text_area(field.label, help=field.help, key=f"add_{field.key}")
+            given[field.key] = [line.strip() for line in text.splitlines() if line.strip()]
+    return given, first, more
+
+
 def add_tab() -> None:
     """Check an uploaded layer and preview it on the map; save it only where the operator
     allows it."""
-    from nkmap.store import ADDABLE, merged_metadata, save, sidecar_metadata, source_lines
+    from nkmap.layers.meta import (
+        form_defaults,
+        metadata,
+        one_source,
+        sidecar_metadata,
+        source_lines,
+    )
+    from nkmap.layers.store import save
 
-    saving = os.environ.get(SAVE_SWITCH) == "1"
+    saving = saving_allowed()
     st.markdown(
         "Upload a layer (GeoJSON, GeoPackage, zipped Shapefile or KML, up to "
         f"{MAX_FILE_BYTES // 2**20} MB) with its dates and sources. It is checked and shown "
@@ -546,49 +606,18 @@ def add_tab() -> None:
             help="The layer's NAME.meta.json, as `nkmap add` reads beside the file: it fills "
             "the form; the fields you fill in below take precedence.",
         )
-        left, right = st.columns(2)
-        meta: dict[str, Any] = {
-            "id": left.text_input(
-                "Id", placeholder="villages-2020", help="a-z, 0-9 and -", key="add_id"
-            ),
-            "title": right.text_input("Title", key="add_title"),
-            "kind": left.selectbox("Geometry", ["area", "line", "point"], key="add_kind"),
-            "shows": right.selectbox("Shows", ADDABLE, key="add_shows"),
-            "valid_from": left.text_input("Shown from", placeholder="YYYY-MM-DD", key="add_from"),
-            "valid_to": right.text_input(
-                "Shown until (first day not shown)", placeholder="open", key="add_to"
-            )
-            or None,
-            "description": st.text_input("Description", key="add_description") or None,
-            "method": st.text_input("Method", help="how the geometry was made", key="add_method"),
-            "uncertainty_km": left.number_input("Uncertainty (km)", 0.0, 500.0, 1.0, key="add_km"),
-            "approximate": right.checkbox("Approximate", value=True, key="add_approx"),
-        }
-        source = st.columns(3)
-        first = {
-            "title": source[0].text_input("Source title", key="add_source_title"),
-            "url": source[1].text_input(
-                "Source address", placeholder="https://", key="add_source_url"
-            ),
-            "licence": source[2].text_input("Licence", key="add_licence"),
-        }
-        more = st.text_area(
-            "More sources, one a line",
-            placeholder="title | https://address | licence",
-            key="add_more_sources",
-        )
+        given, first, more = meta_inputs()
         submitted = st.form_submit_button("Check and preview", key="add_check")
     if submitted:
         try:
-            sources = [first] if any(first.values()) else []
-            meta["sources"] = sources + source_lines(more)
+            given["sources"] = one_source(first) + source_lines(more)
             sidecar = None
             if meta_file is not None:
                 sidecar = sidecar_metadata(meta_file.getvalue(), meta_file.name)
         except NkmapError as exc:
             st.error(f"Nothing was added: {escape_markdown(str(exc))}")
         else:
-            preview_upload(upload, merged_metadata(sidecar, meta))
+            preview_upload(upload, metadata(given, sidecar, form_defaults()))
     checked: Checked | None = st.session_state.get("preview")
     if checked is None:
         return
@@ -619,16 +648,15 @@ def add_tab() -> None:
 
 
 def preview_upload(upload: Any, meta: dict[str, Any]) -> None:
-    from nkmap.readers import read_candidate
-    from nkmap.store import check, preview
+    from nkmap.layers.add import check_layer
+    from nkmap.layers.store import preview
 
     if upload is None:
         st.error("Choose a file to upload.")
         return
     base = load(str(default_geodata())).atlas
     try:
-        candidate = read_candidate(upload.getvalue(), upload.name)
-        checked = check(base, candidate, meta)
+        checked = check_layer(base, upload.getvalue(), upload.name, meta)
     except ValidationError as exc:
         st.error(f"{len(exc.problems)} problem(s); nothing was added:")
         st.markdown("\n".join(f"- {escape_markdown(str(p))}" for p in exc.problems))
@@ -721,5 +749,5 @@ def main() -> None:
         st.query_params.from_dict(wanted)
 
 
-if __name__ == "__main__":  # run by `streamlit run` (nkmap.serve); app.py calls main()
+if __name__ == "__main__":  # run by `streamlit run` (nkmap.web.serve); app.py calls main()
     main()

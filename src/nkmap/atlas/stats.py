@@ -10,12 +10,12 @@ from typing import Any
 import shapely
 from shapely.geometry import Point
 
-from nkmap.catalog import Atlas
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.gazetteer import LABELS, Gazetteer, Settlement, source_dicts
+from nkmap.atlas.geometry import REGION_BBOX, area_km2
+from nkmap.atlas.timeline import State, change_dates, state_at
+from nkmap.atlas.vocabulary import CONTROLLERS
 from nkmap.errors import OptionError
-from nkmap.gazetteer import LABELS, Gazetteer, Settlement, source_dicts
-from nkmap.geometry import REGION_BBOX, area_km2
-from nkmap.timeline import State, change_dates, state_at
-from nkmap.vocabulary import CONTROLLERS
 
 # Azerbaijan's whole area, Nakhchivan and Nagorno-Karabakh included (CIA World Factbook 1995).
 AZERBAIJAN_AREA_KM2 = 86_600.0

@@ -1297,7 +1297,7 @@
     S.map.setMaxBounds(frame);
   }
 
-  // The look shared with the print maps (nkmap.style), applied where the page's markup and
+  // The look shared with the print maps (nkmap.present.style), applied where the page's markup and
   // style sheet hold it: the sea behind the map and the corridor's hatching.
   function paintLook(data) {
     document.getElementById("map").style.background = data.look.colours.sea;
@@ -1308,7 +1308,7 @@
     if (stroke) stroke.setAttribute("stroke", data.look.colours.hatch_edge);
   }
 
-  // The payload's shape this page reads (nkmap.display.PAYLOAD_SCHEMA).
+  // The payload's shape this page reads (nkmap.webmap.payload.PAYLOAD_SCHEMA).
   const SCHEMA = 1;
 
   function load(data, version) {
@@ -1342,7 +1342,7 @@
       keepInFrame();
       fitLegend();
     });
-    // Drawn on every date: the base map (nkmap.vocabulary.BASE_MAP) and the oblast's outline,
+    // Drawn on every date: the base map (nkmap.atlas.vocabulary.BASE_MAP) and the oblast's outline,
     // whose look follows the date.
     const always = new Set(data.base_map.concat(["oblast"]));
     data.features.forEach(function (f, k) {

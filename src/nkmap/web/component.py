@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit.components.v1 as components
 
-from nkmap.display import FRONTEND
+from nkmap.webmap.payload import FRONTEND
 
 _atlas_map = components.declare_component("atlas_map", path=str(FRONTEND))
 

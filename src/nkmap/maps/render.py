@@ -43,11 +43,13 @@ from matplotlib.typing import LineStyleType, RcKeyType
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
-from nkmap.catalog import Atlas
-from nkmap.geometry import REGION_BBOX, shared_borders
-from nkmap.layout import Layout
-from nkmap.stats import REGION_NAME, areas_by_controller, region_km2
-from nkmap.style import (
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.geometry import REGION_BBOX, shared_borders
+from nkmap.atlas.stats import REGION_NAME, areas_by_controller, region_km2
+from nkmap.atlas.timeline import Change, State, Transfer, change_on_or_before, state_at
+from nkmap.atlas.vocabulary import BASE_MAP
+from nkmap.present.layout import Layout
+from nkmap.present.style import (
     BASE_COLOURS,
     BORDER,
     BORDER_LABEL,
@@ -60,8 +62,6 @@ from nkmap.style import (
     OTHER_COLOUR,
     SHORT_LABELS,
 )
-from nkmap.timeline import Change, State, Transfer, change_on_or_before, state_at
-from nkmap.vocabulary import BASE_MAP
 
 # Drawn text is never parsed as math; SVG keeps text as text (searchable, escaped by the
 # writer); PDF embeds TrueType fonts.

@@ -1,6 +1,6 @@
 """Adding a layer to the atlas safely.
 
-A candidate (read by :mod:`nkmap.readers`) and its metadata are checked completely before
+A candidate (read by :mod:`nkmap.layers.readers`) and its metadata are checked completely before
 anything is written; every problem is reported at once. Only then, under a lock on the geodata
 folder, the layer file and the catalog are each written to a temporary file and renamed into
 place. An id names the file (``layers/<id>.geojson``) and must match a strict pattern, so it can
@@ -22,89 +22,24 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.catalog import CATALOG_FILE, Atlas, LayerEntry, parse_entry, with_layer
-from nkmap.dates import END_OF_TIME
+from nkmap.atlas.catalog import Atlas, LayerEntry, parse_entry, with_layer
+from nkmap.atlas.dates import END_OF_TIME
+from nkmap.atlas.geojson import collection_text, feature
+from nkmap.atlas.geometry import area_km2
+from nkmap.atlas.timeline import change_dates
+from nkmap.atlas.validate import check_collection, read_json
+from nkmap.atlas.vocabulary import ID_PATTERN
 from nkmap.errors import (
     CatalogError,
-    LayerFileError,
-    OptionError,
     Problem,
     ValidationError,
 )
 from nkmap.files import write_atomic
-from nkmap.geojson import collection_text, feature
-from nkmap.geometry import area_km2
-from nkmap.readers import Candidate
-from nkmap.timeline import change_dates
-from nkmap.validate import check_collection, read_json, reject_constant
-from nkmap.vocabulary import ID_PATTERN
+from nkmap.layers.meta import ADDABLE, META_FIELDS
+from nkmap.layers.readers import Candidate
+from nkmap.settings import CATALOG_FILE
 
-# What a contributed layer may show (base maps, the oblast and events are built, not added).
-ADDABLE = ("other", "control", "line_of_contact", "peacekeeping", "unmapped")
-META_FIELDS = (
-    "id",
-    "title",
-    "kind",
-    "shows",
-    "description",
-    "valid_from",
-    "valid_to",
-    "sources",
-    "method",
-    "uncertainty_km",
-    "approximate",
-    "notes",
-)
 OVERLAP_TOLERANCE_KM2 = 0.5
-
-
-MAX_META_BYTES = 1_000_000
-# Form fields that always have a value (a default): a metadata file's value wins over them.
-DEFAULTED = ("kind", "shows", "uncertainty_km", "approximate")
-
-
-def sidecar_metadata(data: bytes, name: str) -> dict[str, Any]:
-    """A metadata file's content (``name.meta.json``, as ``nkmap add`` reads beside a layer):
-    a JSON object, or an error naming the file."""
-    if len(data) > MAX_META_BYTES:
-        raise LayerFileError(
-            f"{name}: metadata file is {len(data):,} bytes; the limit is {MAX_META_BYTES:,}"
-        )
-    try:
-        doc = json.loads(data.decode("utf-8"), parse_constant=reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise LayerFileError(f"{name}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict):
-        raise LayerFileError(f"{name}: expected a JSON object of layer metadata")
-    return doc
-
-
-def source_lines(text: str) -> list[dict[str, str]]:
-    """Sources written one a line as ``title | address | licence``."""
-    sources = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = [part.strip() for part in line.split("|")]
-        if len(parts) != 3:
-            raise OptionError(
-                f"sources, line {n}: expected 'title | address | licence', got {len(parts)} part(s)"
-            )
-        sources.append(dict(zip(("title", "url", "licence"), parts, strict=True)))
-    return sources
-
-
-def merged_metadata(sidecar: Mapping[str, Any] | None, form: Mapping[str, Any]) -> dict[str, Any]:
-    """The metadata of an upload: a metadata file's, with the form's filled-in fields over it
-    (the fields that always hold a default keep the file's value where it gives one)."""
-    meta = dict(sidecar or {})
-    for key, value in form.items():
-        if value is None or value == "" or value == []:
-            continue
-        if key in DEFAULTED and key in meta:
-            continue
-        meta[key] = value
-    return meta
 
 
 @dataclass(frozen=True)

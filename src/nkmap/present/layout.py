@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nkmap.geometry import REGION_BBOX
+from nkmap.atlas.geometry import REGION_BBOX
 
 
 @dataclass(frozen=True)

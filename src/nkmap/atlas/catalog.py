@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,27 +11,14 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.dates import BEGINNING, END_OF_TIME, parse_date
+from nkmap.atlas.dates import BEGINNING, END_OF_TIME, parse_date
+from nkmap.atlas.geometry import area_km2
+from nkmap.atlas.validate import check_collection, read_json
+from nkmap.atlas.vocabulary import BASE_MAP, ID_PATTERN, KINDS, SHOWS
 from nkmap.errors import CatalogError, DateError, LayerFileError, Problem, ValidationError
-from nkmap.geometry import area_km2
-from nkmap.validate import check_collection, read_json
-from nkmap.vocabulary import BASE_MAP, ID_PATTERN, KINDS, SHOWS
+from nkmap.settings import CATALOG_FILE, default_geodata
 
-CATALOG_FILE = "catalog.json"
 REQUIRED = ("id", "title", "file", "kind", "shows", "description", "sources", "method")
-
-
-def default_geodata() -> Path:
-    """The geodata/ folder: $NKMAP_GEODATA, else the one beside the source tree (a checkout),
-    else the copy shipped inside the installed package."""
-    env = os.environ.get("NKMAP_GEODATA")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent
-    checkout = here.parents[1] / "geodata"
-    if (here.parent.name == "src") and (checkout / CATALOG_FILE).is_file():
-        return checkout
-    return here / "geodata"
 
 
 @dataclass(frozen=True)
@@ -66,17 +52,18 @@ def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]
         return None, [Problem(where, "entry", type(raw).__name__, "an object")]
     if isinstance(raw.get("id"), str):
         where = f"layer {raw['id']!r}"
-    problems = [Problem(where, k, "missing", "a value") for k in REQUIRED if not raw.get(k)]
-    if problems:
-        return None, problems
-    if not isinstance(raw["id"], str) or not ID_PATTERN.match(raw["id"]):
+    # Every field is checked, also when others are missing, so that one reading lists every
+    # problem (a layer being added may lack its id and still learn what else is wrong).
+    missing = {k for k in REQUIRED if not raw.get(k)}
+    problems = [Problem(where, k, "missing", "a value") for k in REQUIRED if k in missing]
+    if "id" not in missing and (not isinstance(raw["id"], str) or not ID_PATTERN.match(raw["id"])):
         problems.append(Problem(where, "id", repr(raw["id"]), "lower-case letters, digits and '-'"))
     for key in ("title", "description", "method", "file"):
-        if not isinstance(raw[key], str):
+        if key not in missing and not isinstance(raw[key], str):
             problems.append(Problem(where, key, type(raw[key]).__name__, "a string"))
-    if raw["kind"] not in KINDS:
+    if "kind" not in missing and raw["kind"] not in KINDS:
         problems.append(Problem(where, "kind", repr(raw["kind"]), ", ".join(KINDS)))
-    if raw["shows"] not in SHOWS:
+    if "shows" not in missing and raw["shows"] not in SHOWS:
         problems.append(Problem(where, "shows", repr(raw["shows"]), ", ".join(sorted(SHOWS))))
     dates: dict[str, dt.date | None] = {}
     for key in ("valid_from", "valid_to"):
@@ -88,15 +75,16 @@ def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]
     start, end = dates.get("valid_from"), dates.get("valid_to")
     if start and end and start >= end:
         problems.append(Problem(where, "valid_to", str(end), f"a date after {start}"))
-    if raw["shows"] not in BASE_MAP and start is None:
+    if "shows" not in missing and raw["shows"] not in BASE_MAP and start is None:
         problems.append(
             Problem(where, "valid_from", "null", "a date (only base maps are timeless)")
         )
     sources: list[Source] = []
-    if not isinstance(raw["sources"], list):
-        problems.append(Problem(where, "sources", type(raw["sources"]).__name__, "a list"))
+    listed = raw.get("sources") or []
+    if not isinstance(listed, list):
+        problems.append(Problem(where, "sources", type(listed).__name__, "a list"))
     else:
-        for i, src in enumerate(raw["sources"]):
+        for i, src in enumerate(listed):
             fields = ("title", "url", "licence")
             if not isinstance(src, dict) or not all(
                 isinstance(src.get(f), str) and src.get(f) for f in fields

@@ -23,7 +23,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from nkmap.dates import parse_date
+from nkmap.atlas.dates import parse_date
+from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.validate import read_json
+from nkmap.atlas.vocabulary import CONTROLLERS, ID_PATTERN
 from nkmap.errors import (
     CatalogError,
     DateError,
@@ -32,9 +35,6 @@ from nkmap.errors import (
     Problem,
     ValidationError,
 )
-from nkmap.geometry import REGION_BBOX
-from nkmap.validate import read_json
-from nkmap.vocabulary import CONTROLLERS, ID_PATTERN
 
 GAZETTEER_FILE = "gazetteer.json"
 # What a history entry may say: one of the atlas's controllers, or that sources do not say.
@@ -268,7 +268,7 @@ def name_key(name: str) -> str:
 
 
 def default_path(root: Path | None = None) -> Path:
-    from nkmap.catalog import default_geodata
+    from nkmap.settings import default_geodata
 
     return (root if root is not None else default_geodata()) / GAZETTEER_FILE
 
