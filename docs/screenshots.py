@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "devtools"))
 
 from harness import chromium, open_map, streamlit_app  # noqa: E402
 from nkmap.atlas.catalog import load_atlas  # noqa: E402

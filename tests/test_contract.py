@@ -62,3 +62,26 @@ def test_the_shared_look_is_sent_not_copied_into_the_page(atlas: Atlas) -> None:
         assert f"Opacity: {value}" not in page, value
     # The timeless base map is named once (nkmap.atlas.vocabulary) and sent.
     assert payload(atlas, change_dates(atlas))["base_map"] == list(BASE_MAP)
+
+
+def test_base_maps_and_their_attribution_are_sent_not_written_into_the_page(atlas: Atlas) -> None:
+    from nkmap.present.basemaps import BASE_MAPS, TILE_LAYERS
+
+    tiles = payload(atlas, change_dates(atlas))["tiles"]
+    assert [t["key"] for t in tiles["tiles"]] == list(BASE_MAPS[1:])
+    assert "Natural Earth" in tiles["offline"]["attribution"]
+    assert 'rel="noopener noreferrer"' in tiles["library"]
+    page = "".join((FRONTEND / name).read_text() for name in ("map.js", "map.css", "index.html"))
+    for layer in TILE_LAYERS:
+        assert layer.url not in page
+        assert layer.url.split("/")[2].removeprefix("{s}.") not in page
+    for name in ("naturalearthdata.com", "geonames.org", "leafletjs.com"):
+        assert name not in page
+
+
+def test_the_page_reads_days_by_the_sampling_policy_python_names(atlas: Atlas) -> None:
+    from nkmap.atlas.dates import SAMPLING
+
+    found = re.search(r'const SAMPLING = "(\w+)";', SCRIPT)
+    assert found is not None and found.group(1) == SAMPLING
+    assert payload(atlas, change_dates(atlas))["sampling"] == SAMPLING

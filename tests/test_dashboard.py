@@ -9,7 +9,7 @@ import shapely
 
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.geometry import REGION_BBOX, area_km2
-from nkmap.atlas.timeline import Change, state_at
+from nkmap.atlas.timeline import Change, Timeline, state_at
 from nkmap.web.view import (
     View,
     all_sources,
@@ -17,7 +17,6 @@ from nkmap.web.view import (
     figures,
     parse_centre,
     parse_view,
-    snap,
     view_bounds,
     view_params,
     with_map_value,
@@ -48,9 +47,9 @@ def test_a_date_between_changes_shows_the_last_change_before_it() -> None:
     view = parse_view({"date": "2021-06-01"}, changes)
     before = max(c.date for c in changes if c.date <= dt.date(2021, 6, 1))
     assert before < dt.date(2021, 6, 1)
-    assert view.date == snap(changes, dt.date(2021, 6, 1)) == before
+    assert view.date == Timeline(changes).snap(dt.date(2021, 6, 1)) == before
     assert f"{before.day} {before:%B %Y}" in view.notes[0]
-    assert snap(changes, dt.date(1900, 1, 1)) == changes[0].date
+    assert Timeline(changes).snap(dt.date(1900, 1, 1)) == changes[0].date
 
 
 def test_every_view_survives_a_round_trip_through_its_link() -> None:

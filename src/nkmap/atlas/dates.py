@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections.abc import Sequence
 
 from nkmap.errors import DateError
 
@@ -10,6 +12,18 @@ from nkmap.errors import DateError
 # comparison. They lie outside any date the atlas covers.
 BEGINNING = dt.date(1, 1, 1)
 END_OF_TIME = dt.date(9999, 12, 31)
+
+# How any day is read from dated steps (the map's changes, the entries of a place's history):
+# the last step on or before the day is in force on it, as pandas' ``asof`` reads a series.
+# The map in the browser receives this name with the dates and applies the same rule.
+SAMPLING = "asof"
+
+
+def asof(steps: Sequence[dt.date], day: dt.date) -> int | None:
+    """The index of the step in force on ``day`` among sorted ``steps`` (the last on or before
+    it), or None when every step is later."""
+    index = bisect.bisect_right(steps, day) - 1
+    return index if index >= 0 else None
 
 
 def parse_date(text: object, what: str = "date") -> dt.date:

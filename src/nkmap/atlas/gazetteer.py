@@ -23,7 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from nkmap.atlas.dates import parse_date
+from nkmap.atlas.dates import asof, parse_date
 from nkmap.atlas.geometry import REGION_BBOX
 from nkmap.atlas.validate import read_json
 from nkmap.atlas.vocabulary import CONTROLLERS, ID_PATTERN
@@ -102,13 +102,9 @@ class Settlement:
         return tuple(dict.fromkeys(n for n in found if n))
 
     def entry_on(self, day: dt.date) -> Entry | None:
-        """The history entry in force on ``day`` (the last one on or before it)."""
-        found = None
-        for entry in self.history:
-            if entry.date > day:
-                break
-            found = entry
-        return found
+        """The history entry in force on ``day`` (the last one on or before it: SAMPLING)."""
+        index = asof([entry.date for entry in self.history], day)
+        return None if index is None else self.history[index]
 
     def controller_on(self, day: dt.date) -> str | None:
         """Who held the place on ``day``; None before its first entry or where not mapped."""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from nkmap.atlas.catalog import Atlas
-from nkmap.atlas.dates import BEGINNING, END_OF_TIME
+from nkmap.atlas.dates import BEGINNING, END_OF_TIME, SAMPLING, asof
 from nkmap.atlas.geometry import area_km2
 from nkmap.atlas.vocabulary import BASE_MAP
 
@@ -72,14 +74,31 @@ def state_at(atlas: Atlas, day: dt.date) -> State:
     return State(day, atlas.valid_on(day))
 
 
-def change_on_or_before(changes: list[Change], day: dt.date) -> Change | None:
-    """The last change on or before ``day``: the map on ``day`` is the map of that change."""
-    found = None
-    for change in changes:
-        if change.date > day:
-            break
-        found = change
-    return found
+@dataclass(frozen=True)
+class Timeline:
+    """The map's change dates, and the one rule that reads any day from them (:data:`SAMPLING`,
+    the last change on or before the day), used by the dashboard, the print maps and, by name,
+    the map in the browser."""
+
+    changes: Sequence[Change]
+    sampling: ClassVar[str] = SAMPLING
+
+    @classmethod
+    def of(cls, atlas: Atlas) -> Timeline:
+        return cls(change_dates(atlas))
+
+    def in_force(self, day: dt.date) -> Change | None:
+        """The change whose map is the map on ``day``; None before the first change."""
+        index = asof([c.date for c in self.changes], day)
+        return None if index is None else self.changes[index]
+
+    def snap(self, day: dt.date) -> dt.date:
+        """The date of the change in force on ``day``; the first change's for a day before it
+        (the map has nothing earlier to show), ``day`` itself when there are no changes."""
+        found = self.in_force(day)
+        if found is not None:
+            return found.date
+        return self.changes[0].date if self.changes else day
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,9 @@ from shapely.ops import polylabel
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.geometry import REGION_BBOX, shared_borders
 from nkmap.atlas.stats import REGION_NAME, areas_by_controller, region_km2
-from nkmap.atlas.timeline import Change, State, Transfer, change_on_or_before, state_at
+from nkmap.atlas.timeline import Change, State, Timeline, Transfer, state_at
 from nkmap.atlas.vocabulary import BASE_MAP
+from nkmap.present.basemaps import print_attribution
 from nkmap.present.layout import Layout
 from nkmap.present.style import (
     BASE_COLOURS,
@@ -105,10 +106,6 @@ Box = tuple[float, float, float, float]  # left, bottom, right, top, in display 
 LABEL_GID = "nk-label"
 COUNTRY_GID = "nk-country"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-ATTRIBUTION = (
-    "Made with Natural Earth (public domain). Places from GeoNames (CC BY 4.0). "
-    "Map: nkmap, an open atlas of territorial control in Nagorno-Karabakh."
-)
 
 
 def _dashes(kind: str) -> tuple[str, float, LineStyleType]:
@@ -828,7 +825,7 @@ def print_layout(
     dates (``changed``) is outlined and listed."""
     layout = layout or Layout()
     state = state_at(atlas, day)
-    change = change_on_or_before(list(changes), day)
+    change = Timeline(changes).in_force(day)
     earlier = [c.date for c in changes if c.date < (change.date if change else day)]
     with plt.rc_context(RC):
         fig = plt.figure(figsize=layout.inches, dpi=layout.dpi)
@@ -946,7 +943,7 @@ def _footer(fig: Figure, atlas: Atlas, state: State) -> None:
     sources = "Sources: " + "; ".join(source_lines(atlas, state))
     text = textwrap.fill(textwrap.shorten(sources, 900, placeholder=" …"), 190)
     fig.text(0.02, 0.15, text, fontsize=4.6, va="top", color="#333333")
-    fig.text(0.02, 0.012, ATTRIBUTION, fontsize=5, va="bottom", color="#333333")
+    fig.text(0.02, 0.012, print_attribution(), fontsize=5, va="bottom", color="#333333")
 
 
 def encode(fig: Figure, fmt: str, dpi: int) -> bytes:

@@ -21,6 +21,7 @@ from nkmap.atlas.stats import AZERBAIJAN_AREA_KM2, REGION_NAME
 from nkmap.atlas.timeline import Transfer, mapped_on, state_at, transfers
 from nkmap.errors import NkmapError, ValidationError
 from nkmap.maps.export import DESCRIPTIONS, FORMATS, MEDIA_TYPES, export, file_name
+from nkmap.present.basemaps import sources_markdown
 from nkmap.present.layout import Layout
 from nkmap.present.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
 from nkmap.present.text import escape_markdown, markdown_link
@@ -502,15 +503,7 @@ def layers_tab(data: Prepared, day: dt.date) -> None:
 
 
 def sources_tab(data: Prepared) -> None:
-    st.markdown(
-        "The base map is drawn from [Natural Earth](https://www.naturalearthdata.com/) "
-        "(public domain) and place positions from [GeoNames](https://www.geonames.org/) "
-        "(CC BY 4.0), and works offline. Optional tile layers: "
-        "[OpenStreetMap](https://www.openstreetmap.org/copyright) contributors (ODbL), "
-        "[OpenTopoMap](https://opentopomap.org/) (CC-BY-SA), "
-        "Esri World Imagery (Esri and its data providers). The map uses "
-        "[Leaflet](https://leafletjs.com/) (BSD-2-Clause)."
-    )
+    st.markdown(sources_markdown())
     st.markdown(
         "\n".join(
             f"- {markdown_link(src.title, src.url)} ({escape_markdown(src.licence)}); "

@@ -25,12 +25,12 @@ from nkmap.atlas.stats import (
     oblast_area_km2,
     region_km2,
 )
-from nkmap.atlas.timeline import Change, change_on_or_before, state_at
+from nkmap.atlas.timeline import Change, Timeline, state_at
 from nkmap.errors import DateError
+from nkmap.present.basemaps import BASE_MAPS
 from nkmap.present.style import NAME_FORMS
 
 DEFAULT_DATE = dt.date(2020, 12, 1)
-BASE_MAPS = ("none", "osm", "topo", "satellite")
 MIN_ZOOM, MAX_ZOOM = 6.0, 19.0
 
 
@@ -57,15 +57,6 @@ def default_date(changes: list[Change]) -> dt.date:
     return days[-1] if days else DEFAULT_DATE
 
 
-def snap(changes: list[Change], day: dt.date) -> dt.date:
-    """The change date whose map is the map on ``day`` (the first change if ``day`` is earlier
-    than every change)."""
-    found = change_on_or_before(changes, day)
-    if found is not None:
-        return found.date
-    return changes[0].date if changes else day
-
-
 def parse_view(params: Mapping[str, str], changes: list[Change]) -> View:
     """Read the page's query parameters. A bad value never fails: it is replaced by the default
     and a note says so (the note quotes the value, to be shown escaped)."""
@@ -74,7 +65,7 @@ def parse_view(params: Mapping[str, str], changes: list[Change]) -> View:
     if "date" in params:
         try:
             asked = parse_date(params["date"], "date")
-            day = snap(changes, asked)
+            day = Timeline(changes).snap(asked)
             if day != asked:
                 notes.append(
                     f"The map on {asked:%d %B %Y} is the map of the last change before it, "
@@ -85,7 +76,7 @@ def parse_view(params: Mapping[str, str], changes: list[Change]) -> View:
     compare = None
     if params.get("compare"):
         try:
-            compare = snap(changes, parse_date(params["compare"], "compare"))
+            compare = Timeline(changes).snap(parse_date(params["compare"], "compare"))
         except DateError:
             notes.append(f"Ignored compare={params['compare']!r}: expected YYYY-MM-DD.")
     names = params.get("names", "both")
@@ -146,7 +137,7 @@ def with_map_value(view: View, value: Any, changes: list[Change]) -> View:
     day = view.date
     if isinstance(value.get("date"), str):
         with contextlib.suppress(DateError):
-            day = snap(changes, parse_date(value["date"]))
+            day = Timeline(changes).snap(parse_date(value["date"]))
     centre = view.centre
     reported = value.get("view")
     if isinstance(reported, list) and len(reported) == 3:

@@ -24,8 +24,9 @@ from shapely.geometry.base import BaseGeometry
 from nkmap.atlas.catalog import Atlas, LayerEntry, load_atlas
 from nkmap.atlas.dates import iso_or_open
 from nkmap.atlas.geometry import REGION_BBOX, shared_borders
-from nkmap.atlas.timeline import Change, Transfer, change_dates
+from nkmap.atlas.timeline import Change, Timeline, Transfer, change_dates
 from nkmap.atlas.vocabulary import BASE_MAP
+from nkmap.present import basemaps
 from nkmap.present.style import (
     BASE_COLOURS,
     BORDER_LABEL,
@@ -88,7 +89,7 @@ def mapped_region(atlas: Atlas) -> dict[str, Any] | None:
 
 # The shape of the map's payload, which the page (frontend/map.js) checks before drawing: a
 # change to the fields the page reads gets a new number in both places.
-PAYLOAD_SCHEMA = 1
+PAYLOAD_SCHEMA = 2
 
 
 def layer_info(entry: LayerEntry) -> dict[str, Any]:
@@ -145,12 +146,16 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
         "borders": borders,
         "region": mapped_region(atlas),
         "dates": [{"date": c.date.isoformat(), "label": c.label} for c in changes],
+        # How the page reads a day from the dates (nkmap.atlas.dates.SAMPLING).
+        "sampling": Timeline.sampling,
         "layers": [layer_info(e) for e in atlas.entries],
         "features": features,
         "colours": COLOURS,
         "other_colour": OTHER_COLOUR,
         "look": {"colours": BASE_COLOURS, "opacity": OPACITY},
         "base_map": list(BASE_MAP),
+        # The offline base map's attribution and the optional tile layers with their own.
+        "tiles": basemaps.payload_part(),
         "labels": LABELS,
         "short_labels": SHORT_LABELS,
         "lines": {k: {"colour": c, "width": w, "dash": d} for k, (c, w, d) in LINES.items()},

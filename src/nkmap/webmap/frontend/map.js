@@ -14,33 +14,15 @@
 (function () {
   const IN_STREAMLIT = window.parent !== window && !document.getElementById("nkmap-data");
 
-  // Tile base maps, off by default: the offline vector base map is always drawn.
-  const TILES = {
-    none: { label: "Offline base map only" },
-    osm: {
-      label: "OpenStreetMap",
-      url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-      maxZoom: 19,
-      attribution:
-        '&copy; <a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener noreferrer">OpenStreetMap</a> contributors',
-    },
-    topo: {
-      label: "OpenTopoMap (terrain)",
-      url: "https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png",
-      maxZoom: 17,
-      attribution:
-        'Map data: &copy; <a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener noreferrer">OpenStreetMap</a> contributors, SRTM | Map style: &copy; <a href="https://opentopomap.org" target="_blank" rel="noopener noreferrer">OpenTopoMap</a> (CC-BY-SA)',
-    },
-    satellite: {
-      label: "Esri World Imagery (satellite)",
-      url: "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
-      maxZoom: 18,
-      attribution:
-        "Tiles &copy; Esri &mdash; Source: Esri, i-cubed, USDA, USGS, AEX, GeoEye, Getmapping, Aerogrid, IGN, IGP, UPR-EGP, and the GIS User Community",
-    },
-  };
-  const OFFLINE_ATTRIBUTION =
-    'Base map: <a href="https://www.naturalearthdata.com/" target="_blank" rel="noopener noreferrer">Natural Earth</a> (public domain); places: <a href="https://www.geonames.org/" target="_blank" rel="noopener noreferrer">GeoNames</a> (CC BY 4.0)';
+  // The base maps a reader can choose (nkmap.present.basemaps, sent in the payload): the
+  // offline vector base map, always drawn, and optional tile layers over it.
+  let TILES = {};
+
+  function readTiles(part) {
+    TILES = { none: { label: part.offline.label } };
+    part.tiles.forEach(function (t) { TILES[t.key] = t; });
+  }
+
   // International borders (where two countries of the base map meet): a dark line on a light
   // band, drawn above the areas held, so that they read as borders beside the thin rayon lines.
   const BORDER = { colour: "#4d4d4d", width: 1.6, band: "#8c8c8c", bandWidth: 6, bandOpacity: 0.35 };
@@ -504,7 +486,7 @@
     if (S.baseWarn) S.baseWarn.textContent = "";
     const t = TILES[key];
     if (t.url) {
-      S.tile = L.tileLayer(t.url, { maxZoom: t.maxZoom, attribution: t.attribution, subdomains: "abc" });
+      S.tile = L.tileLayer(t.url, { maxZoom: t.max_zoom, attribution: t.attribution, subdomains: t.subdomains || "abc" });
       S.tile.on("tileerror", function () {
         if (S.baseWarn) S.baseWarn.textContent = "Tiles could not be loaded (offline?); the offline base map is still drawn.";
       });
@@ -1309,10 +1291,12 @@
   }
 
   // The payload's shape this page reads (nkmap.webmap.payload.PAYLOAD_SCHEMA).
-  const SCHEMA = 1;
+  const SCHEMA = 2;
+  // The one way this page reads a day from the dates (see indexOf).
+  const SAMPLING = "asof";
 
   function load(data, version) {
-    if (!data || data.schema !== SCHEMA) {
+    if (!data || data.schema !== SCHEMA || data.sampling !== SAMPLING) {
       setStatus("This map's data is of another version than the page: reload the page.");
       return;
     }
@@ -1323,8 +1307,9 @@
     const b = data.bbox; // west, south, east, north
     const bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
     S.map = L.map("map", { zoomSnap: 0.5, maxBounds: bounds.pad(1.5), minZoom: 6, attributionControl: true });
-    S.map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener noreferrer">Leaflet</a>');
-    S.map.attributionControl.addAttribution(OFFLINE_ATTRIBUTION);
+    readTiles(data.tiles);
+    S.map.attributionControl.setPrefix(data.tiles.library);
+    S.map.attributionControl.addAttribution(data.tiles.offline.attribution);
     [["nkBase", 250], ["nkA", 400], ["nkB", 401], ["nkBorders", 405], ["nkTop", 450], ["nkPlaces", 455], ["nkUser", 458], ["nkEvents", 460], ["nkLabels", 480]].forEach(function (p) {
       S.map.createPane(p[0]).style.zIndex = String(p[1]);
       S.renderers[p[0]] = L.svg({ pane: p[0], padding: 0.5 });
@@ -1411,13 +1396,19 @@
     else setStatus("");
   }
 
+  // The index of the change in force on a day, by the rule the payload names (SAMPLING:
+  // nkmap.atlas.dates.SAMPLING, the last change on or before the day); the first change for a
+  // day before it, as nkmap.atlas.timeline.Timeline.snap.
   function indexOf(day) {
     const dates = S.data.dates;
-    let found = 0;
-    for (let i = 0; i < dates.length; i++) {
-      if (dates[i].date <= day) found = i;
+    let low = 0;
+    let high = dates.length; // the first change after the day lies in [low, high]
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (dates[mid].date <= day) low = mid + 1;
+      else high = mid;
     }
-    return found;
+    return Math.max(0, low - 1);
   }
 
   function relabel(names) {

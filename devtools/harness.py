@@ -1,6 +1,6 @@
 """Running the dashboard for real: a Streamlit server on a free loopback port and headless
-Chromium (Debian's chromium and chromium-driver) driven by Selenium. Used by the browser test
-and by the benchmark."""
+Chromium (Debian's chromium and chromium-driver) driven by Selenium. Used by the browser tests,
+the benchmarks (bench/) and the README's screenshots (docs/screenshots.py); not shipped."""
 
 from __future__ import annotations
 
