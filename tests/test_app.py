@@ -299,7 +299,7 @@ def test_upload_form_previews_a_good_layer_in_the_session_only(
     assert args["focus"]["layer"] == "oblast-centre"  # ... and zooms to the layer
     assert not [b for b in at.button if b.key == "add_save"]  # saving is off
     # Another session does not see it.
-    assert open_add_tab().session_state["sent"] == before
+    assert open_add_tab().session_state["map_sent"] == before
 
 
 def test_upload_form_reads_the_metadata_file_and_several_sources() -> None:

@@ -85,3 +85,16 @@ def test_the_page_reads_days_by_the_sampling_policy_python_names(atlas: Atlas) -
     found = re.search(r'const SAMPLING = "(\w+)";', SCRIPT)
     assert found is not None and found.group(1) == SAMPLING
     assert payload(atlas, change_dates(atlas))["sampling"] == SAMPLING
+
+
+def test_the_page_sends_back_only_what_python_reads() -> None:
+    """The parts of the value the page sends (currentValue and askForData in map.js) are the
+    parts nkmap.webmap.value.MapValue declares."""
+    from nkmap.webmap.value import PARTS
+
+    current = re.search(r"function currentValue\(\) \{(.*?)\n  \}\n", SCRIPT, re.S)
+    ask = re.search(r"function askForData\(version\) \{(.*?)\n  \}\n", SCRIPT, re.S)
+    assert current is not None and ask is not None
+    sent = set(re.findall(r"^\s+(\w+):", current.group(1), re.M))
+    sent |= set(re.findall(r"(\w+): ", re.search(r"value: \{(.*?)\}", ask.group(1)).group(1)))
+    assert sent == set(PARTS)

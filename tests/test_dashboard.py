@@ -21,6 +21,7 @@ from nkmap.web.view import (
     view_params,
     with_map_value,
 )
+from nkmap.webmap.value import MapValue
 
 # The links' parsing is tested on changes of its own, not the atlas's: the data may change.
 CHANGES = [
@@ -87,23 +88,35 @@ def test_map_reports_update_the_view_and_malformed_ones_change_nothing() -> None
     changes = CHANGES
     view = View(dt.date(2020, 12, 1))
     moved = with_map_value(
-        view, {"date": "1994-05-12", "view": [39.9, 46.8, 9], "base": "osm"}, changes
+        view, MapValue.read({"date": "1994-05-12", "view": [39.9, 46.8, 9], "base": "osm"}), changes
     )
     assert moved == View(dt.date(1994, 5, 12), None, "both", "osm", (39.9, 46.8, 9.0))
-    for junk in (None, "x", [], {"date": 5}, {"date": "soon"}, {"view": [1, 2, 3]}):
-        assert with_map_value(view, junk, changes) == view
-    assert with_map_value(view, {"base": "<script>"}, changes).base == "none"
+    for junk in (
+        None,
+        "x",
+        [],
+        {"date": 5},
+        {"date": "soon"},
+        {"view": [1, 2, 3]},
+        {"view": [39.9, "46.8", 9]},
+        {"view": [39.9, float("nan"), 9]},
+        {"date": "1994-05-12" * 1000},
+    ):
+        assert with_map_value(view, MapValue.read(junk), changes) == view
+    assert with_map_value(view, MapValue.read({"base": "<script>"}), changes).base == "none"
+    # Parts the page does not declare are dropped as the value is read.
+    assert MapValue.read({"date": "1994-05-12", "extra": {"x": 1}}) == MapValue(date="1994-05-12")
     assert parse_centre("39.8,46.7,9") == (39.8, 46.7, 9.0)
 
 
 def test_the_view_on_screen_is_kept_for_exports_cut_to_the_region() -> None:
     changes = CHANGES
     view = View(dt.date(2020, 12, 1))
-    zoomed = with_map_value(view, {"bounds": [46.5, 39.6, 47.0, 40.0]}, changes)
+    zoomed = with_map_value(view, MapValue(bounds=(46.5, 39.6, 47.0, 40.0)), changes)
     assert zoomed.bounds == (46.5, 39.6, 47.0, 40.0)
     assert "bounds" not in view_params(zoomed)  # links keep the centre and zoom
     # A view wider than the atlas's region is cut to it.
-    wide = with_map_value(view, {"bounds": [40.0, 35.0, 50.0, 45.0]}, changes)
+    wide = with_map_value(view, MapValue(bounds=(40.0, 35.0, 50.0, 45.0)), changes)
     assert wide.bounds == REGION_BBOX
     # Malformed or degenerate bounds keep the previous ones.
     for junk in (
@@ -112,9 +125,11 @@ def test_the_view_on_screen_is_kept_for_exports_cut_to_the_region() -> None:
         [46.5, 39.6, 46.5, 40.0],
         [True, 1, 2, 3],
         [0, 0, 1, 1],
+        [46.5, 39.6, float("inf"), 40.0],
     ):
-        assert view_bounds(junk) is None
-        assert with_map_value(zoomed, {"bounds": junk}, changes).bounds == zoomed.bounds
+        value = MapValue.read({"bounds": junk})
+        assert view_bounds(value.bounds) is None
+        assert with_map_value(zoomed, value, changes).bounds == zoomed.bounds
 
 
 def test_figures_give_shares_of_the_oblast_and_of_azerbaijan(atlas: Atlas) -> None:

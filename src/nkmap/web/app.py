@@ -26,7 +26,7 @@ from nkmap.present.layout import Layout
 from nkmap.present.style import NAME_FORM_LABELS, NAME_FORMS, SHORT_LABELS
 from nkmap.present.text import escape_markdown, markdown_link
 from nkmap.settings import MAX_FILE_BYTES, default_geodata, saving_allowed
-from nkmap.web.component import atlas_map
+from nkmap.web.component import atlas_map, reported
 from nkmap.web.view import (
     Figures,
     View,
@@ -140,12 +140,9 @@ def set_view(new: View) -> None:
 
 
 def on_map() -> None:
-    value = st.session_state.get("map")
-    data = loaded()
-    if isinstance(value, dict) and value.get("need") == data.version:
-        st.session_state.pop("sent", None)  # the browser lost the atlas: send it again
-        return
-    set_view(with_map_value(view(), value, data.changes))
+    value = reported("map")
+    if value is not None:
+        set_view(with_map_value(view(), value, loaded().changes))
 
 
 def dismiss_notes() -> None:
@@ -701,7 +698,7 @@ def main() -> None:
             }
         place = chosen_place()
         atlas_map(
-            data=None if st.session_state.get("sent") == data.version else data.data,
+            data=data.data,
             place=None
             if place is None
             else place_payload(place, data.changes, st.session_state.get("place_seq", 0)),
@@ -716,7 +713,6 @@ def main() -> None:
             key="map",
             on_change=on_map,
         )
-        st.session_state["sent"] = data.version
     with col_info:
         if place is not None:
             place_panel(place, current.date)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,6 +28,7 @@ from nkmap.atlas.timeline import Change, Timeline, state_at
 from nkmap.errors import DateError
 from nkmap.present.basemaps import BASE_MAPS
 from nkmap.present.style import NAME_FORMS
+from nkmap.webmap.value import MapValue
 
 DEFAULT_DATE = dt.date(2020, 12, 1)
 MIN_ZOOM, MAX_ZOOM = 6.0, 19.0
@@ -129,39 +129,32 @@ def view_params(view: View) -> dict[str, str]:
     return params
 
 
-def with_map_value(view: View, value: Any, changes: list[Change]) -> View:
-    """The view after the map reported ``value`` ({date, view, base}); malformed parts are
-    ignored."""
-    if not isinstance(value, dict):
-        return view
+def with_map_value(view: View, value: MapValue, changes: list[Change]) -> View:
+    """The view after the map reported ``value``; parts missing, malformed or out of range
+    leave the view's as they were."""
     day = view.date
-    if isinstance(value.get("date"), str):
+    if value.date is not None:
         with contextlib.suppress(DateError):
-            day = Timeline(changes).snap(parse_date(value["date"]))
+            day = Timeline(changes).snap(parse_date(value.date))
     centre = view.centre
-    reported = value.get("view")
-    if isinstance(reported, list) and len(reported) == 3:
-        centre = parse_centre(",".join(str(x) for x in reported)) or centre
-    base = value.get("base") if value.get("base") in BASE_MAPS else view.base
-    bounds = view_bounds(value.get("bounds")) or view.bounds
+    if value.view is not None:
+        centre = parse_centre(",".join(str(x) for x in value.view)) or centre
+    base = value.base if value.base in BASE_MAPS else view.base
+    bounds = view_bounds(value.bounds) or view.bounds
     return replace(view, date=day, centre=centre, base=str(base), bounds=bounds)
 
 
 MIN_SPAN_DEG = 0.02  # about 2 km: a narrower view is not a map worth printing
 
 
-def view_bounds(value: Any) -> tuple[float, float, float, float] | None:
+def view_bounds(value: tuple[float, ...] | None) -> tuple[float, float, float, float] | None:
     """The map's reported bounds (west, south, east, north), cut to the atlas's region; None
-    when malformed or when too little of the region is in view."""
-    if not isinstance(value, list) or len(value) != 4:
+    when missing or when too little of the region is in view."""
+    if value is None or len(value) != 4:
         return None
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in value):
-        return None
-    west, south, east, north = (float(x) for x in value)
+    west, south, east, north = value
     rw, rs, re_, rn = REGION_BBOX
     box = (max(west, rw), max(south, rs), min(east, re_), min(north, rn))
-    if not all(math.isfinite(x) for x in box):
-        return None
     if box[2] - box[0] < MIN_SPAN_DEG or box[3] - box[1] < MIN_SPAN_DEG:
         return None
     return box
