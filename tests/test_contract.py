@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import inspect
 import re
+from typing import Any
+
+import pytest
 
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.timeline import change_dates
@@ -16,6 +19,14 @@ from nkmap.web import component as mapcomponent
 from nkmap.webmap.payload import FRONTEND, PAYLOAD_SCHEMA, payload
 
 SCRIPT = (FRONTEND / "map.js").read_text()
+
+
+@pytest.fixture(scope="module")
+def sent(atlas: Atlas) -> dict[str, Any]:
+    """The payload of the atlas in geodata/, made once for these tests."""
+    return payload(atlas, change_dates(atlas))
+
+
 # Fields only the standalone HTML export adds (the dashboard's panel gives them instead).
 STANDALONE_ONLY = {"areas"}
 
@@ -25,8 +36,8 @@ def reads(name: str) -> set[str]:
     return set(re.findall(rf"(?<![\w.])(?:S\.)?{name}\.([a-z_]+)", SCRIPT))
 
 
-def test_every_payload_field_the_page_reads_is_produced(atlas: Atlas) -> None:
-    produced = set(payload(atlas, change_dates(atlas)))
+def test_every_payload_field_the_page_reads_is_produced(sent: dict[str, Any]) -> None:
+    produced = set(sent)
     read = reads("data")
     assert {"dates", "features", "layers", "colours"} <= read  # the reading is found
     assert read - produced <= STANDALONE_ONLY, read - produced
@@ -50,10 +61,10 @@ def test_both_sides_name_the_same_schema() -> None:
     assert int(found.group(1)) == PAYLOAD_SCHEMA
 
 
-def test_the_shared_look_is_sent_not_copied_into_the_page(atlas: Atlas) -> None:
+def test_the_shared_look_is_sent_not_copied_into_the_page(sent: dict[str, Any]) -> None:
     """The colours and opacities the print maps share with the page reach it in the payload:
     none is written again in the page's script, style sheet or markup."""
-    look = payload(atlas, change_dates(atlas))["look"]
+    look = sent["look"]
     assert look == {"colours": BASE_COLOURS, "opacity": OPACITY}
     page = "".join((FRONTEND / name).read_text() for name in ("map.js", "map.css", "index.html"))
     for value in [*BASE_COLOURS.values(), *COLOURS.values(), OTHER_COLOUR]:
@@ -61,13 +72,15 @@ def test_the_shared_look_is_sent_not_copied_into_the_page(atlas: Atlas) -> None:
     for value in OPACITY.values():
         assert f"Opacity: {value}" not in page, value
     # The timeless base map is named once (nkmap.atlas.vocabulary) and sent.
-    assert payload(atlas, change_dates(atlas))["base_map"] == list(BASE_MAP)
+    assert sent["base_map"] == list(BASE_MAP)
 
 
-def test_base_maps_and_their_attribution_are_sent_not_written_into_the_page(atlas: Atlas) -> None:
+def test_base_maps_and_their_attribution_are_sent_not_written_into_the_page(
+    sent: dict[str, Any],
+) -> None:
     from nkmap.present.basemaps import BASE_MAPS, TILE_LAYERS
 
-    tiles = payload(atlas, change_dates(atlas))["tiles"]
+    tiles = sent["tiles"]
     assert [t["key"] for t in tiles["tiles"]] == list(BASE_MAPS[1:])
     assert "Natural Earth" in tiles["offline"]["attribution"]
     assert 'rel="noopener noreferrer"' in tiles["library"]
@@ -79,12 +92,12 @@ def test_base_maps_and_their_attribution_are_sent_not_written_into_the_page(atla
         assert name not in page
 
 
-def test_the_page_reads_days_by_the_sampling_policy_python_names(atlas: Atlas) -> None:
+def test_the_page_reads_days_by_the_sampling_policy_python_names(sent: dict[str, Any]) -> None:
     from nkmap.atlas.dates import SAMPLING
 
     found = re.search(r'const SAMPLING = "(\w+)";', SCRIPT)
     assert found is not None and found.group(1) == SAMPLING
-    assert payload(atlas, change_dates(atlas))["sampling"] == SAMPLING
+    assert sent["sampling"] == SAMPLING
 
 
 def test_the_page_sends_back_only_what_python_reads() -> None:
