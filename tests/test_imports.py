@@ -9,11 +9,13 @@ parts listed for it (and itself):
 - webmap/ (the map's payload and page) imports present/;
 - maps/ (print maps and exports) imports webmap/ (the HTML export is the page);
 - web/ (the Streamlit dashboard) and the cli may import every part but each other;
+- api (the Python interface for notebooks) imports the model and the maps, not web/ or the cli;
 - the data-deriving code (derive/) is imported by nothing outside it.
 
-Third-party libraries with a cost or a risk have one home each: matplotlib maps.render, GDAL
-(pyogrio) and SQLite layers.readers, Streamlit web.app, web.component and web.serve. No two
-modules import each other in a cycle.
+Third-party libraries with a cost or a risk have few homes: matplotlib maps.render, GDAL
+(pyogrio) layers.readers (reading) and maps.gis (writing GeoPackages), SQLite layers.readers,
+folium maps.folium_maps, Streamlit web.app, web.component and web.serve. No two modules import
+each other in a cycle.
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ MAY_IMPORT: dict[str, set[str]] = {
     "maps": {"atlas", "present", "webmap"},
     "web": {"atlas", "layers", "present", "webmap", "maps"},
     "cli": {"atlas", "layers", "present", "webmap", "maps"},
+    "api": {"atlas", "present", "webmap", "maps"},
     "derive": {"atlas", "layers", "present"},
 }
 # Third-party packages only these modules may import.
 ONLY = {
     "matplotlib": {"maps.render"},
-    "pyogrio": {"layers.readers"},
+    "pyogrio": {"layers.readers", "maps.gis"},
+    "folium": {"maps.folium_maps", "api"},  # api: in type hints only
     "sqlite3": {"layers.readers"},
     "streamlit": {"web.app", "web.component", "web.serve"},
 }

@@ -32,6 +32,7 @@ from nkmap.layers.meta import LAYER_META, SOURCE_PARTS, metadata, one_source, si
 from nkmap.layers.readers import FORMATS as READABLE
 from nkmap.layers.readers import read_candidate
 from nkmap.maps.export import FORMATS, animation, export, parse_bbox, snapshot
+from nkmap.maps.gis import ATLAS_FORMATS, atlas_file
 from nkmap.present.layout import ANIMATION, Layout
 from nkmap.present.style import NAME_FORMS
 from nkmap.settings import MAX_FILE_BYTES
@@ -79,9 +80,17 @@ def _parser() -> argparse.ArgumentParser:
     h = sub.add_parser("history", help="a settlement's dated control, with sources")
     h.add_argument("place", nargs="+", help="a settlement's name in either form, or its id")
     h.add_argument("--json", action="store_true", help="print a JSON object")
-    e = sub.add_parser("export", help="the map on a date as png, svg, pdf, html or geojson")
-    e.add_argument("--date", type=_date, required=True)
-    e.add_argument("--format", choices=FORMATS, help="default: from the output's extension")
+    e = sub.add_parser(
+        "export",
+        help="the map on a date (png, svg, pdf, html, geojson), or the whole atlas through "
+        "time (gpkg for QGIS, kml for Google Earth, csv of every dated entry)",
+    )
+    e.add_argument("--date", type=_date, help="the map's date (png, svg, pdf, html, geojson)")
+    e.add_argument(
+        "--format",
+        choices=(*FORMATS, *ATLAS_FORMATS),
+        help="default: from the output's extension",
+    )
     e.add_argument("-o", "--output", type=Path, required=True)
     e.add_argument("--compare", type=_date, help="outline the land that changed hands since")
     _layout_options(e, Layout())
@@ -361,8 +370,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "layers":
             cmd_layers(atlas)
         elif args.command == "export":
-            fmt = output_format(args.output, args.format, FORMATS)
+            fmt = output_format(args.output, args.format, (*FORMATS, *ATLAS_FORMATS))
             check_output(args.output)
+            if fmt in ATLAS_FORMATS:
+                if args.date is not None or args.compare is not None:
+                    print(f"note: {fmt} holds the whole atlas, every date: --date is not used")
+                summary = atlas_file(atlas, load_gazetteer(atlas.root), fmt, args.output)
+                print(f"{args.output}: {fmt}, the whole atlas ({summary})")
+                return 0
+            if args.date is None:
+                raise OptionError(f"export: {fmt} is the map on a date: give --date YYYY-MM-DD")
             data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
             write_atomic(args.output, data)
             print(f"{args.output}: {fmt}, {len(data):,} bytes, map of {args.date}")

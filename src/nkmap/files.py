@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from nkmap.errors import OutputError
@@ -25,6 +27,23 @@ def check_output(path: Path) -> None:
         raise OutputError(f"{path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise OutputError(f"{path}: the folder {folder} is not writable")
+
+
+@contextlib.contextmanager
+def replaced(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary path beside ``path`` (not yet created) for a writer that makes its own
+    file, such as GDAL: once the block ends without error the file gets the usual permissions
+    and is renamed into place; otherwise it is removed and ``path`` is left as it was."""
+    check_output(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
