@@ -440,3 +440,10 @@ def test_the_form_and_the_command_line_ask_for_the_same_metadata() -> None:
             assert list(widget.options) == list(field.choices)
             assert list(options[field.flag].choices) == list(field.choices)
             assert widget.value == field.default
+
+
+def test_the_sidebar_names_the_data_version(atlas: Atlas) -> None:
+    from nkmap.present.text import escape_markdown
+
+    captions = [c.value for c in start().sidebar.caption]
+    assert any(f"Data version {escape_markdown(atlas.data_version)}:" in c for c in captions)

@@ -129,3 +129,37 @@ def test_catalog_itself_unreadable(tmp_path: Path) -> None:
     (tmp_path / "catalog.json").write_text(json.dumps({"layers": "no"}))
     with pytest.raises(CatalogError, match="expected an object with a 'layers' list"):
         load_atlas(tmp_path)
+
+
+def test_the_data_version_is_the_latest_release_and_the_citations() -> None:
+    """catalog.json's data_version is the first release listed in geodata/CHANGES.md, and
+    CITATION.cff cites that version; the derivation writes the same."""
+    import re
+
+    from nkmap.atlas.catalog import load_atlas
+    from nkmap.derive.atlas import DATA_VERSION
+
+    root = Path(__file__).resolve().parents[1]
+    version = load_atlas().data_version
+    releases = re.findall(r"^## (\S+)$", (root / "geodata" / "CHANGES.md").read_text(), re.M)
+    assert releases and releases[0] == version == DATA_VERSION
+    assert releases == sorted(releases, reverse=True)
+    citation = (root / "CITATION.cff").read_text()
+    assert f'version: "{version}"' in citation
+    year, month, day = version.split(".")[:3]
+    assert f'date-released: "{year}-{month}-{day}"' in citation
+
+
+def test_a_catalog_without_a_data_version_is_unversioned_and_a_bad_one_refused(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from nkmap.atlas.catalog import UNVERSIONED, load_atlas
+    from nkmap.errors import CatalogError
+
+    (tmp_path / "catalog.json").write_text(json.dumps({"layers": []}))
+    assert load_atlas(tmp_path).data_version == UNVERSIONED
+    (tmp_path / "catalog.json").write_text(json.dumps({"data_version": "<b>", "layers": []}))
+    with pytest.raises(CatalogError, match="data_version"):
+        load_atlas(tmp_path)

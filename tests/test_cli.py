@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nkmap.atlas.catalog import load_atlas
 from nkmap.cli import main
 
 
@@ -54,6 +55,7 @@ def test_snapshot_holds_the_state_with_sources(tmp_path: Path) -> None:
     for f in control:
         assert f["properties"]["sources"][0]["licence"]
     assert not any(f["properties"]["layer"] == "control-1994-2020" for f in doc["features"])
+    assert doc["data_version"] == load_atlas().data_version
 
 
 @pytest.mark.slow

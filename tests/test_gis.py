@@ -45,6 +45,7 @@ def test_the_geopackage_holds_every_feature_with_date_fields(gpkg: Path, atlas: 
         # Real date fields, as QGIS's temporal controller needs them.
         assert fields["valid_from"] == fields["valid_to"] == "datetime64[D]"
         assert info["crs"] == "EPSG:4326"
+        assert info["layer_metadata"]["DATA_VERSION"] == atlas.data_version
         total += info["features"]
     assert total == len(atlas.features)
     areas = pyogrio.read_dataframe(gpkg, layer="areas")
@@ -92,6 +93,7 @@ def test_kml_gives_every_feature_a_time_span_and_escapes_layer_text(
     hostile = [d for d in descriptions if "onerror" in d]
     # Google Earth reads a description as HTML: after the XML is read it is still escaped.
     assert hostile and all("<img" not in d and "&lt;img" in d for d in hostile)
+    assert "data version" in (doc.findtext(f"{KML}Document/{KML}description") or "")
     styles = {s.get("id") for s in doc.iter(f"{KML}Style")}
     assert {"armenian", "azerbaijani", "russian_peacekeepers", "line_of_contact"} <= styles
 
@@ -106,6 +108,7 @@ def test_csv_has_one_row_per_dated_entry_and_no_formulas(
     assert len(events) == (atlas.features["shows"] == "events").sum()
     assert len(entries) == sum(len(p.history) for p in gaz.settlements)
     assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    assert {r["data_version"] for r in rows} == {atlas.data_version}
     hadrut = [r for r in entries if r["place_id"] == "hadrut"]
     assert hadrut[-1]["controller"] == "azerbaijani" and hadrut[-1]["until"] == ""
     # A cell a spreadsheet would run as a formula is shown as text.

@@ -28,7 +28,7 @@ import pandas as pd
 from nkmap.atlas.catalog import Atlas as Catalog
 from nkmap.atlas.catalog import load_atlas
 from nkmap.atlas.dates import parse_date
-from nkmap.atlas.gazetteer import Gazetteer, history_of, load_gazetteer
+from nkmap.atlas.gazetteer import GAZETTEER_FILE, Gazetteer, history_of, load_gazetteer
 from nkmap.atlas.stats import areas_by_controller, place_on, where
 from nkmap.atlas.tables import feature_table, sources_text
 from nkmap.atlas.timeline import Timeline, state_at, transfers
@@ -42,7 +42,10 @@ if TYPE_CHECKING:
 def load(geodata: Path | str | None = None) -> Atlas:
     """The atlas in ``geodata`` (by default the one shipped with nkmap, or $NKMAP_GEODATA)."""
     catalog = load_atlas(geodata)
-    return Atlas(catalog, load_gazetteer(catalog.root))
+    # An atlas of one's own may have no gazetteer: it then answers for positions only.
+    has_places = (catalog.root / GAZETTEER_FILE).is_file()
+    gazetteer = load_gazetteer(catalog.root) if has_places else Gazetteer((), {})
+    return Atlas(catalog, gazetteer)
 
 
 def _day(value: dt.date | str, what: str = "date") -> dt.date:

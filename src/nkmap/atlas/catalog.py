@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from nkmap.atlas.vocabulary import BASE_MAP, ID_PATTERN, KINDS, SHOWS
 from nkmap.errors import CatalogError, DateError, LayerFileError, Problem, ValidationError
 from nkmap.settings import CATALOG_FILE, default_geodata
 
+UNVERSIONED = "unversioned"
+DATA_VERSION_PATTERN = re.compile(r"^\d{4}\.\d{2}\.\d{2}(\.\d+)?$")
 REQUIRED = ("id", "title", "file", "kind", "shows", "description", "sources", "method")
 
 
@@ -129,8 +132,16 @@ class Atlas:
     areas, its true area in km2.
     """
 
-    def __init__(self, root: Path, entries: list[LayerEntry], features: gpd.GeoDataFrame):
+    def __init__(
+        self,
+        root: Path,
+        entries: list[LayerEntry],
+        features: gpd.GeoDataFrame,
+        data_version: str = UNVERSIONED,
+    ):
         self.root = root
+        # The release of the data (geodata/CHANGES.md), shown wherever the atlas is.
+        self.data_version = data_version
         self.entries = tuple(entries)
         self.by_id = {e.id: e for e in entries}
         self.features = features
@@ -145,6 +156,17 @@ class Atlas:
         """The features valid on ``day`` (validity is [valid_from, valid_to))."""
         f = self.features
         return f[(f["valid_from"] <= day) & (day < f["valid_to"])]
+
+
+def _data_version(doc: dict[str, Any], path: Path) -> str:
+    """The catalog's data version (YYYY.MM.DD, with .N for a second release that day); a
+    catalog without one (an atlas of one's own) is "unversioned"."""
+    value = doc.get("data_version")
+    if value is None:
+        return UNVERSIONED
+    if not isinstance(value, str) or not DATA_VERSION_PATTERN.match(value):
+        raise CatalogError(f"{path}: data_version {value!r}: expected YYYY.MM.DD")
+    return value
 
 
 def _resolve(value: Any, fallback: dt.date) -> dt.date:
@@ -194,7 +216,7 @@ def load_atlas(root: Path | str | None = None) -> Atlas:
         rows.extend(_rows(entry, good))
     if problems:
         raise ValidationError(str(path), problems)
-    return Atlas(root, entries, _frame(rows))
+    return Atlas(root, entries, _frame(rows), _data_version(doc, path))
 
 
 def _rows(
@@ -218,8 +240,23 @@ def _rows(
     ]
 
 
+FEATURE_COLUMNS = (
+    "layer",
+    "index",
+    "kind",
+    "shows",
+    "controller",
+    "valid_from",
+    "valid_to",
+    "properties",
+    "geometry",
+)
+
+
 def _frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs="EPSG:4326")
+    # The columns are named even when there are no rows: an empty atlas is still an atlas.
+    table = pd.DataFrame(rows, columns=list(FEATURE_COLUMNS))
+    frame = gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
     # Measured once here, so that stepping through dates only sums.
     frame["area_km2"] = [
         area_km2(g) if kind == "area" else 0.0
@@ -238,4 +275,4 @@ def with_layer(
     frame = gpd.GeoDataFrame(
         pd.concat([kept, added], ignore_index=True), geometry="geometry", crs="EPSG:4326"
     )
-    return Atlas(atlas.root, entries, frame)
+    return Atlas(atlas.root, entries, frame, atlas.data_version)

@@ -52,6 +52,9 @@ from nkmap.derive.events import EVENTS, Event
 from nkmap.derive.places import DISAGREEMENT_KM, PLACES, Place
 from nkmap.derive.sources import CITED, GEONAMES, NATURAL_EARTH
 
+# The data release this code derives (geodata/CHANGES.md lists every release).
+DATA_VERSION = "2026.11.30"
+
 GRID = 1e-5  # output coordinates are snapped to this grid (about 1 m)
 SLIVER_M2 = 2e5  # pieces under 0.2 km2 left by overlaying generalised data are dropped
 FRAME_BBOX = REGION_BBOX
@@ -452,6 +455,8 @@ class Catalog:
     def write(self, out: Path) -> None:
         doc = {
             "version": 1,
+            # The release of the data: the first entry of geodata/CHANGES.md.
+            "data_version": DATA_VERSION,
             "title": "nkmap: territorial control in Nagorno-Karabakh, 1923-2024",
             "attribution": "Made with Natural Earth; places from GeoNames (CC BY 4.0)",
             "region_bbox": list(REGION_BBOX),

@@ -121,7 +121,12 @@ def snapshot(atlas: Atlas, day: dt.date) -> dict[str, Any]:
             "approximate": entry.approximate,
         }
         features.append({"type": "Feature", "properties": props, "geometry": mapping(row.geometry)})
-    return {"type": "FeatureCollection", "date": day.isoformat(), "features": features}
+    return {
+        "type": "FeatureCollection",
+        "date": day.isoformat(),
+        "data_version": atlas.data_version,
+        "features": features,
+    }
 
 
 def standalone_html(atlas: Atlas, changes: Sequence[Change], day: dt.date | None = None) -> str:

@@ -29,7 +29,7 @@ from nkmap.atlas.tables import feature_sources, feature_table
 from nkmap.atlas.timeline import Timeline, state_at, transfers
 from nkmap.atlas.vocabulary import BASE_MAP
 from nkmap.present.basemaps import LEAFLET as LEAFLET_CREDIT
-from nkmap.present.basemaps import OFFLINE_CREDITS, attribution_html
+from nkmap.present.basemaps import OFFLINE_CREDITS, attribution_html, data_credit
 from nkmap.present.style import (
     BASE_COLOURS,
     COLOURS,
@@ -294,7 +294,11 @@ def _base_map(atlas: Atlas, names: str) -> folium.Map:
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         ).add_to(m)
     credits = tuple(part for c in OFFLINE_CREDITS for part in (c, f" ({c.licence}) "))
-    m.add_child(_Attribution(attribution_html(("Base map: ", *credits))))
+    m.add_child(
+        _Attribution(
+            attribution_html(("Base map: ", *credits, "| ", data_credit(atlas.data_version)))
+        )
+    )
     return m
 
 

@@ -31,6 +31,7 @@ from nkmap.atlas.gazetteer import UNMAPPED, Gazetteer
 from nkmap.atlas.tables import COLUMNS, feature_table, sources_text
 from nkmap.errors import OutputError
 from nkmap.files import replaced, write_atomic
+from nkmap.present.basemaps import data_credit
 from nkmap.present.style import COLOURS, LINES, OTHER_COLOUR
 
 ATLAS_FORMATS = ("gpkg", "kml", "csv")
@@ -137,8 +138,10 @@ def _write(
     geoms: list[BaseGeometry],
     columns: list[np.ndarray[Any, Any]],
     names: tuple[str, ...],
+    data_version: str,
 ) -> None:
-    """One layer of the GeoPackage (the file is created with the first)."""
+    """One layer of the GeoPackage (the file is created with the first), its metadata naming
+    the atlas and the release of its data."""
     write_raw(
         str(path),
         shapely.to_wkb(np.array(geoms, dtype=object)),
@@ -149,6 +152,7 @@ def _write(
         geometry_type=geometry_type,
         crs="EPSG:4326",
         append=path.exists(),
+        layer_metadata={"DESCRIPTION": data_credit(data_version), "DATA_VERSION": data_version},
     )
 
 
@@ -158,18 +162,21 @@ def geopackage(atlas: Atlas, gazetteer: Gazetteer, path: Path) -> dict[str, int]
     table = feature_table(atlas, atlas.features)
     table["geom_kind"] = [_kind(g.geom_type) for g in table.geometry]
     counts: dict[str, int] = {}
+    version = atlas.data_version
     try:
         with replaced(path, ".gpkg") as tmp:
             for kind, geometry_type in GPKG_LAYERS.items():
                 part = table[table["geom_kind"] == kind]
                 if len(part):
                     geoms = [_multi(g, kind) for g in part.geometry]
-                    _write(tmp, kind, geometry_type, geoms, _columns(part, COLUMNS), COLUMNS)
+                    _write(
+                        tmp, kind, geometry_type, geoms, _columns(part, COLUMNS), COLUMNS, version
+                    )
                     counts[kind] = len(part)
             places = settlement_table(gazetteer)
             points = [shapely.Point(x, y) for y, x in zip(places.lat, places.lon, strict=True)]
             columns = _columns(places, SETTLEMENT_COLUMNS)
-            _write(tmp, SETTLEMENT_LAYER, "Point", points, columns, SETTLEMENT_COLUMNS)
+            _write(tmp, SETTLEMENT_LAYER, "Point", points, columns, SETTLEMENT_COLUMNS, version)
             counts[SETTLEMENT_LAYER] = len(places)
     except DataSourceError as exc:
         raise OutputError(f"{path}: the GeoPackage could not be written ({exc})") from None
@@ -258,6 +265,7 @@ def kml(atlas: Atlas, gazetteer: Gazetteer) -> bytes:
     root = ET.Element("kml", xmlns="http://www.opengis.net/kml/2.2")
     doc = ET.SubElement(root, "Document")
     ET.SubElement(doc, "name").text = "nkmap: territorial control in Nagorno-Karabakh"
+    ET.SubElement(doc, "description").text = html.escape(data_credit(atlas.data_version))
     _kml_styles(doc)
     dated = atlas.features[~atlas.features["shows"].isin(("countries", "rayons", "places"))]
     table = feature_table(atlas, dated)
@@ -302,6 +310,7 @@ def kml(atlas: Atlas, gazetteer: Gazetteer) -> bytes:
 # ---- CSV ------------------------------------------------------------------------------------
 
 CSV_COLUMNS = (
+    "data_version",
     "record",
     "date",
     "until",
@@ -323,6 +332,7 @@ def _csv_rows(atlas: Atlas, gazetteer: Gazetteer) -> Iterator[dict[str, Any]]:
     for _, row in feature_table(atlas, events).iterrows():
         geom = row.geometry
         yield {
+            "data_version": atlas.data_version,
             "record": "event",
             "date": f"{row['valid_from']:%Y-%m-%d}",
             "until": "",
@@ -339,6 +349,7 @@ def _csv_rows(atlas: Atlas, gazetteer: Gazetteer) -> Iterator[dict[str, Any]]:
         }
     for _, row in settlement_table(gazetteer).iterrows():
         yield {
+            "data_version": atlas.data_version,
             "record": "settlement",
             "date": f"{row['valid_from']:%Y-%m-%d}",
             "until": "" if pd.isna(row["valid_to"]) else f"{row['valid_to']:%Y-%m-%d}",

@@ -943,7 +943,9 @@ def _footer(fig: Figure, atlas: Atlas, state: State) -> None:
     sources = "Sources: " + "; ".join(source_lines(atlas, state))
     text = textwrap.fill(textwrap.shorten(sources, 900, placeholder=" …"), 190)
     fig.text(0.02, 0.15, text, fontsize=4.6, va="top", color="#333333")
-    fig.text(0.02, 0.012, print_attribution(), fontsize=5, va="bottom", color="#333333")
+    fig.text(
+        0.02, 0.012, print_attribution(atlas.data_version), fontsize=5, va="bottom", color="#333333"
+    )
 
 
 def encode(fig: Figure, fmt: str, dpi: int) -> bytes:

@@ -104,12 +104,18 @@ def offline_attribution_pieces() -> tuple[Credit | str, ...]:
     )
 
 
-def print_attribution() -> str:
+def data_credit(data_version: str) -> str:
+    """How every map and file names the atlas and the release of its data."""
+    return f"nkmap atlas, data version {data_version}"
+
+
+def print_attribution(data_version: str) -> str:
     """The line at the foot of every print map."""
     return (
         f"Made with {NATURAL_EARTH.text} ({NATURAL_EARTH.licence}). Places from "
         f"{GEONAMES.text} ({GEONAMES.licence}). "
-        "Map: nkmap, an open atlas of territorial control in Nagorno-Karabakh."
+        f"Map: {data_credit(data_version)}, an open atlas of territorial control in "
+        "Nagorno-Karabakh."
     )
 
 

@@ -187,6 +187,10 @@ def sidebar(data: Prepared) -> None:
             "time bar under the map (or the arrow keys); click any area, line or place for "
             "its sources."
         )
+        st.caption(
+            f"Data version {escape_markdown(data.atlas.data_version)}: what changed in each "
+            "release is in geodata/CHANGES.md; to cite the atlas, see CITATION.cff."
+        )
         st.session_state["goto"] = view().date
         st.selectbox(
             "Go to a change",

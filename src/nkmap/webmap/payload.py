@@ -138,6 +138,8 @@ def payload(atlas: Atlas, changes: Iterable[Change]) -> dict[str, Any]:
     )
     return {
         "schema": PAYLOAD_SCHEMA,
+        # The release of the data, credited in the map's attribution.
+        "credit": basemaps.data_credit(atlas.data_version),
         "bbox": list(REGION_BBOX),
         # The base map's extent: the map never shows beyond it (no blank bands).
         "frame": [float(v) for v in base.total_bounds] if len(base) else list(REGION_BBOX),

@@ -1310,6 +1310,8 @@
     readTiles(data.tiles);
     S.map.attributionControl.setPrefix(data.tiles.library);
     S.map.attributionControl.addAttribution(data.tiles.offline.attribution);
+    // Plain text in the payload: escaped by the browser as the element's text.
+    S.map.attributionControl.addAttribution(el("span", null, data.credit).outerHTML);
     [["nkBase", 250], ["nkA", 400], ["nkB", 401], ["nkBorders", 405], ["nkTop", 450], ["nkPlaces", 455], ["nkUser", 458], ["nkEvents", 460], ["nkLabels", 480]].forEach(function (p) {
       S.map.createPane(p[0]).style.zIndex = String(p[1]);
       S.renderers[p[0]] = L.svg({ pane: p[0], padding: 0.5 });
