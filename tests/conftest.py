@@ -113,7 +113,12 @@ def geodata_copy(tmp_path: Path) -> Path:
 
 
 # Tests that drive the dashboard in headless Chromium: `make check` leaves them to `make test`.
-BROWSER_MODULES = ("test_browser.py", "test_layout.py", "test_folium_browser.py")
+BROWSER_MODULES = (
+    "test_browser.py",
+    "test_layout.py",
+    "test_folium_browser.py",
+    "test_publish.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

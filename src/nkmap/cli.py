@@ -33,6 +33,7 @@ from nkmap.layers.readers import FORMATS as READABLE
 from nkmap.layers.readers import read_candidate
 from nkmap.maps.export import FORMATS, animation, export, parse_bbox, snapshot
 from nkmap.maps.gis import ATLAS_FORMATS, atlas_file
+from nkmap.maps.publish import publish
 from nkmap.present.layout import ANIMATION, Layout
 from nkmap.present.style import NAME_FORMS
 from nkmap.settings import MAX_FILE_BYTES
@@ -99,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", type=Path, required=True)
     a.add_argument("--frame-ms", type=int, default=1200, help="time per frame (default 1200)")
     _layout_options(a, ANIMATION)
+    pb = sub.add_parser(
+        "publish",
+        help="a static site of the atlas (interactive page, maps, downloads, sources) in DIR",
+    )
+    pb.add_argument("folder", type=Path, help="a new or empty folder, or one published before")
     st = sub.add_parser("stats", help="area held by each side on a date")
     st.add_argument("--date", type=_date, required=True)
     st.add_argument("--json", action="store_true", help="print a JSON object")
@@ -396,6 +402,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = json.dumps(doc, ensure_ascii=False) + "\n"
             write_atomic(args.output, text.encode("utf-8"))
             print(f"{args.output}: {len(doc['features'])} features on {args.date}")
+        elif args.command == "publish":
+            index = publish(
+                atlas,
+                load_gazetteer(atlas.root),
+                args.folder,
+                lambda step: print(f"  {step}", file=sys.stderr),
+            )
+            size = sum(f["bytes"] for f in index["files"])
+            print(f"{args.folder}: {len(index['files'])} files, {size:,} bytes; open index.html")
         elif args.command == "where":
             cmd_where(atlas, args)
         elif args.command == "history":
