@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import json
 from typing import Any
 
@@ -42,6 +41,7 @@ from nkmap.present.style import (
     OTHER_COLOUR,
     SHORT_LABELS,
 )
+from nkmap.present.text import escape_html, html_link
 from nkmap.webmap.payload import FRONTEND, display_geometry
 
 LEAFLET = FRONTEND / "vendor" / "leaflet"
@@ -65,16 +65,6 @@ def _page(m: folium.Map) -> Figure:
     return root
 
 
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _link(title: str, url: str) -> str:
-    if url.startswith(("https://", "http://")):
-        return f'<a href="{_esc(url)}" target="_blank" rel="noopener noreferrer">{_esc(title)}</a>'
-    return _esc(title)
-
-
 def _date(value: Any) -> str:
     return "open" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%-d %B %Y}"
 
@@ -85,14 +75,14 @@ POPUP_SOURCES = 4
 
 
 def _sources_html(sources: list[Source]) -> str:
-    return "<br>".join(f"{_link(s.title, s.url)} ({_esc(s.licence)})" for s in sources)
+    return "<br>".join(f"{html_link(s.title, s.url)} ({escape_html(s.licence)})" for s in sources)
 
 
 def _texts(row: pd.Series, sources: list[Source]) -> tuple[str, str]:
     """A feature's tooltip and popup, as escaped HTML."""
-    tip = _esc(row["name"])
+    tip = escape_html(row["name"])
     if row["held_by"]:
-        tip += f" &middot; {_esc(row['held_by'])}"
+        tip += f" &middot; {escape_html(row['held_by'])}"
     approx = "approximate, " if row["approximate"] else ""
     if len(sources) > POPUP_SOURCES:
         cited = (
@@ -102,12 +92,12 @@ def _texts(row: pd.Series, sources: list[Source]) -> tuple[str, str]:
     else:
         cited = _sources_html(sources)
     popup = (
-        f"<b>{_esc(row['name'])}</b><br>"
-        + (f"{_esc(row['description'])}<br>" if row["description"] else "")
-        + f"Layer: {_esc(row['layer_title'])}<br>"
+        f"<b>{escape_html(row['name'])}</b><br>"
+        + (f"{escape_html(row['description'])}<br>" if row["description"] else "")
+        + f"Layer: {escape_html(row['layer_title'])}<br>"
         + f"Shown {_date(row['valid_from'])} &ndash; {_date(row['valid_to'])}<br>"
-        + f"Method: {_esc(row['method'])}<br>"
-        + f"Uncertainty: {approx}&plusmn;{_esc(row['uncertainty_km'])} km<br>"
+        + f"Method: {escape_html(row['method'])}<br>"
+        + f"Uncertainty: {approx}&plusmn;{escape_html(row['uncertainty_km'])} km<br>"
         + f"Sources: {cited}"
     )
     return tip, f'<div style="max-width:340px;max-height:260px;overflow:auto">{popup}</div>'
@@ -119,7 +109,7 @@ def _sources_panel(atlas: Atlas, layers: list[str]) -> Element:
     for layer_id in dict.fromkeys(layers):
         entry = atlas.entry(layer_id)
         parts.append(
-            f"<p><b>{_esc(entry.title)}</b> ({len(entry.sources)})<br>"
+            f"<p><b>{escape_html(entry.title)}</b> ({len(entry.sources)})<br>"
             f"{_sources_html(list(entry.sources))}</p>"
         )
     return Element(
@@ -271,7 +261,7 @@ def _base_map(atlas: Atlas, names: str) -> folium.Map:
                 "type": "Feature",
                 "geometry": display_geometry(place.geometry, 0.0),
                 "properties": {
-                    "tip": _esc(
+                    "tip": escape_html(
                         (place["properties"] or {}).get(NAME_KEYS[names])
                         or (place["properties"] or {}).get("name")
                         or ""
@@ -317,13 +307,13 @@ def _legend(entries: list[tuple[str, dict[str, Any]]], title: str) -> Element:
                 f"background:{style['fillColor']};opacity:{max(style['fillOpacity'], 0.6)};"
                 f'border:1px solid {style["color"]}"></span>'
             )
-        rows.append(f"<div>{swatch} {_esc(label)}</div>")
+        rows.append(f"<div>{swatch} {escape_html(label)}</div>")
     return Element(
         '<details class="nk-legend" open style="position:absolute;top:84px;left:10px;'
         "z-index:1000;background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;"
         "max-width:min(300px,70vw);font:12px/1.5 system-ui,sans-serif;"
         'box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-        f'<summary style="cursor:pointer;font-weight:600">{_esc(title)}</summary>'
+        f'<summary style="cursor:pointer;font-weight:600">{escape_html(title)}</summary>'
         + "".join(rows)
         + "</details>"
         # Folded on a phone-sized window, where it would cover much of the map.
@@ -379,8 +369,8 @@ def state_map(
                     "type": "Feature",
                     "geometry": display_geometry(shape, 0.5),
                     "properties": {
-                        "tip": _esc(f"{before} → {after}: {t.area_km2:,.0f} km²"),
-                        "popup": _esc(
+                        "tip": escape_html(f"{before} → {after}: {t.area_km2:,.0f} km²"),
+                        "popup": escape_html(
                             f"Held by: {before} on {early:%-d %B %Y}; {after} on "
                             f"{late:%-d %B %Y}. {t.area_km2:,.0f} km²."
                         ),

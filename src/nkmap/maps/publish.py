@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import io
 import json
 import os
@@ -36,6 +35,7 @@ from nkmap.maps.gis import csv_bytes, geopackage, kml
 from nkmap.present.basemaps import GEONAMES, LEAFLET, NATURAL_EARTH, data_credit
 from nkmap.present.layout import Layout
 from nkmap.present.style import COLOURS
+from nkmap.present.text import escape_html, html_link
 
 GENERATOR = "nkmap publish"
 Progress = Callable[[str], None]
@@ -63,14 +63,8 @@ ul.maps img {{ width: 100%; border: 1px solid #ccc; }}
 """
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def _link(title: str, url: str) -> str:
-    if url.startswith(("https://", "http://")):
-        return f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(title)}</a>'
-    return _e(title)
+    return html_link(title, url, new_tab=False)
 
 
 def key_dates(atlas: Atlas, changes: list[Change]) -> list[dt.date]:
@@ -87,11 +81,11 @@ def key_dates(atlas: Atlas, changes: list[Change]) -> list[dt.date]:
 def _sources_page(atlas: Atlas, gazetteer: Gazetteer) -> str:
     parts = [
         "<h1>Sources and licences</h1>",
-        f'<p class="muted">{_e(data_credit(atlas.data_version))}. '
+        f'<p class="muted">{escape_html(data_credit(atlas.data_version))}. '
         '<a href="index.html">Back to the atlas</a></p>',
         "<h2>Base map and software</h2><ul>",
         *(
-            f"<li>{_link(c.text, c.url)} ({_e(c.licence)})</li>"
+            f"<li>{_link(c.text, c.url)} ({escape_html(c.licence)})</li>"
             for c in (NATURAL_EARTH, GEONAMES, LEAFLET)
         ),
         "</ul>",
@@ -99,13 +93,13 @@ def _sources_page(atlas: Atlas, gazetteer: Gazetteer) -> str:
 
     def layer(entry: LayerEntry) -> str:
         cited = "".join(
-            f"<li>{_link(s.title, s.url)} ({_e(s.licence)})</li>" for s in entry.sources
+            f"<li>{_link(s.title, s.url)} ({escape_html(s.licence)})</li>" for s in entry.sources
         )
         approx = "approximate; " if entry.approximate else ""
         return (
-            f'<h3 id="layer-{_e(entry.id)}">{_e(entry.title)}</h3>'
-            f"<p>{_e(entry.description)}</p>"
-            f'<p class="muted">Method: {_e(entry.method)} Uncertainty: {approx}'
+            f'<h3 id="layer-{escape_html(entry.id)}">{escape_html(entry.title)}</h3>'
+            f"<p>{escape_html(entry.description)}</p>"
+            f'<p class="muted">Method: {escape_html(entry.method)} Uncertainty: {approx}'
             f"{entry.uncertainty_km:g} km.</p><ul>{cited}</ul>"
         )
 
@@ -113,7 +107,7 @@ def _sources_page(atlas: Atlas, gazetteer: Gazetteer) -> str:
     if len(gazetteer):
         parts.append("<h2>Places: positions and dated control</h2><ul>")
         parts += [
-            f"<li>{_link(s.title, s.url)} ({_e(s.licence)})</li>"
+            f"<li>{_link(s.title, s.url)} ({escape_html(s.licence)})</li>"
             for s in sorted(gazetteer.sources.values(), key=lambda s: s.title.lower())
         ]
         parts.append("</ul>")
@@ -121,14 +115,15 @@ def _sources_page(atlas: Atlas, gazetteer: Gazetteer) -> str:
 
 
 def _index_page(atlas: Atlas, maps: list[tuple[dt.date, str]], files: dict[str, str]) -> str:
-    credit = _e(data_credit(atlas.data_version))
+    credit = escape_html(data_credit(atlas.data_version))
     figures = "".join(
-        f'<li><a href="{_e(path)}"><img src="{_e(path)}" alt="Print map of {day:%-d %B %Y}" '
-        f'loading="lazy"></a><br>{day:%-d %B %Y}</li>'
+        f'<li><a href="{escape_html(path)}"><img src="{escape_html(path)}" '
+        f'alt="Print map of {day:%-d %B %Y}" loading="lazy"></a><br>{day:%-d %B %Y}</li>'
         for day, path in maps
     )
     downloads = "".join(
-        f'<li><a href="{_e(path)}">{_e(label)}</a></li>' for label, path in files.items()
+        f'<li><a href="{escape_html(path)}">{escape_html(label)}</a></li>'
+        for label, path in files.items()
     )
     body = f"""<h1>Territorial control in Nagorno-Karabakh, 1923-2024</h1>
 <p>Who held which places, on every date from the autonomous oblast of 1923 to the situation
@@ -151,7 +146,7 @@ the time bar; click any area, line or place for its sources.</p>
 
 def _dates_page(changes: list[Change]) -> str:
     rows = "".join(
-        f'<li><a href="{c.date}.geojson">{c.date:%-d %B %Y}</a>: {_e(c.label)}</li>'
+        f'<li><a href="{c.date}.geojson">{c.date:%-d %B %Y}</a>: {escape_html(c.label)}</li>'
         for c in changes
     )
     body = (
