@@ -131,3 +131,17 @@ def test_atlas_formats_need_no_date_and_dated_ones_ask_for_it(
     assert main(["export", "-o", str(tmp_path / "a.png")]) == 1
     assert "give --date" in capsys.readouterr().err
     assert not (tmp_path / "a.png").exists()
+
+
+def test_the_kml_reads_back_through_gdal_with_its_dates(tmp_path: Path, atlas: Atlas) -> None:
+    path = tmp_path / "atlas.kml"
+    assert main(["export", "-o", str(path)]) == 0
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    title = atlas.entry("control-1994-2020").title
+    assert title in layers and "Settlements: who held each, by date" in layers
+    stage = pyogrio.read_dataframe(path, layer=title)
+    expected = atlas.features[atlas.features["layer"] == "control-1994-2020"]
+    assert len(stage) == len(expected)
+    assert {str(d.date()) for d in stage["begin"]} == {str(d) for d in expected["valid_from"]}
+    assert {str(d.date()) for d in stage["end"]} == {str(d) for d in expected["valid_to"]}
+    assert stage.geometry.is_valid.all()
