@@ -38,8 +38,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Everything: the tests that need no browser on every core, then the browser tests one at a
+# time (each drives its own Chromium and dashboard).
 pytest: $(STAMP) $(BROWSER)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto -m "not browser"
+	$(BIN)/pytest -m browser
 
 $(BROWSER):
 	$(SUDO) apt-get update -q

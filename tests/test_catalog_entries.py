@@ -9,8 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from nkmap.atlas.geometry import REGION_BBOX
-from nkmap.atlas.vocabulary import CONTROLLERS, KINDS
+from nkmap.atlas.vocabulary import CONTROLLERS, KINDS, REGION_BBOX
 from nkmap.settings import default_geodata
 
 GEODATA = default_geodata()

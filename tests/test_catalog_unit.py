@@ -155,7 +155,8 @@ def test_a_catalog_without_a_data_version_is_unversioned_and_a_bad_one_refused(
 ) -> None:
     import json
 
-    from nkmap.atlas.catalog import UNVERSIONED, load_atlas
+    from nkmap.atlas.catalog import load_atlas
+    from nkmap.atlas.entries import UNVERSIONED
     from nkmap.errors import CatalogError
 
     (tmp_path / "catalog.json").write_text(json.dumps({"layers": []}))

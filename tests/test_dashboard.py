@@ -8,8 +8,9 @@ import pytest
 import shapely
 
 from nkmap.atlas.catalog import Atlas
-from nkmap.atlas.geometry import REGION_BBOX, area_km2
+from nkmap.atlas.geometry import area_km2
 from nkmap.atlas.timeline import Change, Timeline, state_at
+from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.web.view import (
     View,
     all_sources,

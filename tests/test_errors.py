@@ -9,7 +9,7 @@ import pytest
 from nkmap.atlas.gazetteer import load_gazetteer
 from nkmap.errors import InputError, NkmapError, OptionError, OutputError, PlaceError
 from nkmap.files import check_output
-from nkmap.maps.export import parse_bbox
+from nkmap.present.layout import parse_bbox
 
 
 def test_bad_input_is_a_value_error_and_an_nkmap_error() -> None:

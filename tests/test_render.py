@@ -18,9 +18,10 @@ from matplotlib.transforms import Bbox
 
 from conftest import WriteAtlas, collection, entry, feat, square
 from nkmap.atlas.catalog import Atlas, load_atlas
-from nkmap.atlas.geometry import REGION_BBOX, shared_borders
+from nkmap.atlas.geometry import shared_borders
 from nkmap.atlas.stats import areas_by_controller
 from nkmap.atlas.timeline import change_dates, state_at, transfers
+from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.maps.render import (
     COUNTRY_COLOUR,
     COUNTRY_GID,

@@ -25,6 +25,7 @@ from nkmap.cli import main
 from nkmap.errors import ValidationError
 from nkmap.layers.readers import Candidate
 from nkmap.layers.store import check
+from nkmap.settings import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "oblast-centre.geojson"
@@ -290,7 +291,7 @@ def test_concurrent_adds_all_land_in_a_valid_catalog(geodata: Path) -> None:
 
 def test_streamlits_upload_limit_matches_the_layer_size_limit() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 2**20 == validate.MAX_FILE_BYTES
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_FILE_BYTES
 
 
 def guide_commands() -> list[list[str]]:

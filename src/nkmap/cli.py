@@ -8,35 +8,23 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.dates import iso_or_open, parse_date
-from nkmap.atlas.gazetteer import GAZETTEER_FILE, history_of, load_gazetteer
-from nkmap.atlas.geometry import REGION_BBOX
-from nkmap.atlas.stats import (
-    REGION_NAME,
-    areas_by_controller,
-    overlaps,
-    place_on,
-    region_km2,
-    share_text,
-    where,
-)
-from nkmap.atlas.timeline import change_dates, mapped_on, state_at
-from nkmap.atlas.validate import check_collection
-from nkmap.errors import LayerFileError, NkmapError, OptionError, ValidationError
-from nkmap.files import check_output, write_atomic
-from nkmap.layers.add import add_layer, check_layer
+from nkmap.atlas.vocabulary import REGION_BBOX
+from nkmap.errors import NkmapError, OptionError, ValidationError
+from nkmap.layers.formats import FORMATS as READABLE
 from nkmap.layers.meta import LAYER_META, SOURCE_PARTS, metadata, one_source, sidecar_metadata
-from nkmap.layers.readers import FORMATS as READABLE
-from nkmap.layers.readers import read_candidate
-from nkmap.maps.export import FORMATS, animation, export, parse_bbox, snapshot
-from nkmap.maps.gis import ATLAS_FORMATS, atlas_file
-from nkmap.maps.publish import publish
-from nkmap.present.layout import ANIMATION, Layout
+from nkmap.maps.formats import ATLAS_FORMATS, FORMATS
+from nkmap.present.layout import ANIMATION, Layout, parse_bbox
 from nkmap.present.style import NAME_FORMS
 from nkmap.settings import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from nkmap.atlas.catalog import Atlas
+
+# The command line imports the libraries behind each command (geopandas, matplotlib, GDAL)
+# only when that command runs, so that `nkmap --help` and `nkmap layers` answer at once.
 
 CANDIDATE_SUFFIXES = tuple(ext for exts in READABLE.values() for ext in exts)
 
@@ -145,6 +133,8 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
 
 def read_file(path: Path) -> bytes:
     """A candidate file's bytes, refusing one over the size limit before reading it."""
+    from nkmap.errors import LayerFileError
+
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -165,6 +155,11 @@ def sidecar(path: Path) -> Path | None:
 
 
 def cmd_add(args: argparse.Namespace, validate_only: bool) -> int:
+    from nkmap.atlas.catalog import load_atlas
+    from nkmap.atlas.validate import check_collection
+    from nkmap.layers.add import add_layer, check_layer
+    from nkmap.layers.readers import read_candidate
+
     data = read_file(args.path)
     if args.meta is None:
         args.meta = sidecar(args.path)
@@ -236,14 +231,28 @@ def _date_text(day: dt.date | None) -> str:
     return iso_or_open(day) or "open"
 
 
-def cmd_layers(atlas: Atlas) -> None:
-    for e in atlas.entries:
+def cmd_layers(args: argparse.Namespace) -> None:
+    """The catalog's entries, read without their geometry (`nkmap validate` checks the files)."""
+    from nkmap.atlas.entries import parse_entry, read_catalog
+    from nkmap.settings import default_geodata
+
+    doc, path = read_catalog(args.geodata or default_geodata())
+    found = [parse_entry(raw, i) for i, raw in enumerate(doc["layers"])]
+    problems = [p for _, ps in found for p in ps]
+    if problems:
+        raise ValidationError(str(path), problems)
+    for e, _ in found:
+        assert e is not None  # an entry without problems is parsed
         span = f"{_date_text(e.valid_from)} .. {_date_text(e.valid_to)}"
         flag = " (approximate)" if e.approximate else ""
         print(f"{e.id:34} {e.kind:5} {span:24} {e.title}{flag}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from nkmap.atlas.catalog import load_atlas
+    from nkmap.atlas.gazetteer import GAZETTEER_FILE, load_gazetteer
+    from nkmap.atlas.stats import overlaps
+
     path = args.path
     if path is not None and not path.is_dir() and path.suffix.lower() in CANDIDATE_SUFFIXES:
         return cmd_add(args, validate_only=True)
@@ -308,6 +317,10 @@ def _lat_lon(words: Sequence[str]) -> tuple[float, float] | None:
 
 
 def cmd_where(atlas: Atlas, args: argparse.Namespace) -> None:
+    from nkmap.atlas.gazetteer import load_gazetteer
+    from nkmap.atlas.stats import REGION_NAME, place_on, where
+    from nkmap.atlas.timeline import mapped_on
+
     position = _lat_lon(args.place)
     if position is not None:
         result = where(atlas, *position, args.date)
@@ -340,6 +353,8 @@ def cmd_where(atlas: Atlas, args: argparse.Namespace) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from nkmap.atlas.gazetteer import history_of, load_gazetteer
+
     gaz = load_gazetteer(args.geodata)
     place = gaz.resolve(" ".join(args.place))
     doc = history_of(gaz, place)
@@ -363,6 +378,104 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(atlas: Atlas, args: argparse.Namespace) -> int:
+    from nkmap.atlas.timeline import change_dates
+    from nkmap.files import check_output, write_atomic
+
+    fmt = output_format(args.output, args.format, (*FORMATS, *ATLAS_FORMATS))
+    check_output(args.output)
+    if fmt in ATLAS_FORMATS:
+        from nkmap.atlas.gazetteer import load_gazetteer
+        from nkmap.maps.gis import atlas_file
+
+        if args.date is not None or args.compare is not None:
+            print(f"note: {fmt} holds the whole atlas, every date: --date is not used")
+        summary = atlas_file(atlas, load_gazetteer(atlas.root), fmt, args.output)
+        print(f"{args.output}: {fmt}, the whole atlas ({summary})")
+        return 0
+    if args.date is None:
+        raise OptionError(f"export: {fmt} is the map on a date: give --date YYYY-MM-DD")
+    from nkmap.maps.export import export
+
+    data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
+    write_atomic(args.output, data)
+    print(f"{args.output}: {fmt}, {len(data):,} bytes, map of {args.date}")
+    return 0
+
+
+def cmd_animate(atlas: Atlas, args: argparse.Namespace) -> None:
+    from nkmap.atlas.timeline import change_dates
+    from nkmap.files import check_output, write_atomic
+    from nkmap.maps.export import animation
+
+    output_format(args.output, args.format, ("gif",))
+    check_output(args.output)
+    changes = change_dates(atlas)
+    data = animation(atlas, changes, _layout(args), args.frame_ms, _progress)
+    write_atomic(args.output, data)
+    print(f"{args.output}: gif, {len(changes)} frames, {len(data):,} bytes")
+
+
+def cmd_snapshot(atlas: Atlas, args: argparse.Namespace) -> None:
+    from nkmap.files import check_output, write_atomic
+    from nkmap.maps.export import snapshot
+
+    check_output(args.output)
+    doc = snapshot(atlas, args.date)
+    text = json.dumps(doc, ensure_ascii=False) + "\n"
+    write_atomic(args.output, text.encode("utf-8"))
+    print(f"{args.output}: {len(doc['features'])} features on {args.date}")
+
+
+def cmd_publish(atlas: Atlas, args: argparse.Namespace) -> None:
+    from nkmap.atlas.gazetteer import load_gazetteer
+    from nkmap.maps.publish import publish
+
+    index = publish(
+        atlas,
+        load_gazetteer(atlas.root),
+        args.folder,
+        lambda step: print(f"  {step}", file=sys.stderr),
+    )
+    size = sum(f["bytes"] for f in index["files"])
+    print(f"{args.folder}: {len(index['files'])} files, {size:,} bytes; open index.html")
+
+
+def cmd_stats(atlas: Atlas, args: argparse.Namespace) -> None:
+    from nkmap.atlas.stats import REGION_NAME, areas_by_controller, region_km2, share_text
+    from nkmap.atlas.timeline import change_dates, mapped_on, state_at
+
+    state = state_at(atlas, args.date)
+    areas = areas_by_controller(state)
+    changes = change_dates(atlas)
+    notes = []
+    if not len(state.control):
+        first = next((c.date for c in changes if mapped_on(atlas, c.date)), None)
+        span = f"from {first}" if first else "on no date"
+        notes.append(f"control is not mapped on {args.date}; it is mapped {span}")
+    elif changes and args.date > changes[-1].date:
+        notes.append(
+            f"{args.date} is after the atlas's last change ({changes[-1].date}); the "
+            "figures are those of that change"
+        )
+    if args.json:
+        doc = {
+            "date": args.date.isoformat(),
+            "area_km2": areas,
+            "region": REGION_NAME,
+            "region_km2": region_km2(state),
+            "notes": notes,
+        }
+        print(json.dumps(doc))
+    else:
+        for note in notes:
+            print(f"note: {note}")
+        region = region_km2(state)
+        print(f"Area held on {args.date} in {REGION_NAME} (km2, equal-area projection):")
+        for side, km2 in areas.items():
+            print(f"  {side:22} {km2:9,.0f}  ({share_text(side, km2, region)})")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -372,79 +485,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_add(args, validate_only=False)
         if args.command == "history":
             return cmd_history(args)
-        atlas = load_atlas(args.geodata)
         if args.command == "layers":
-            cmd_layers(atlas)
-        elif args.command == "export":
-            fmt = output_format(args.output, args.format, (*FORMATS, *ATLAS_FORMATS))
-            check_output(args.output)
-            if fmt in ATLAS_FORMATS:
-                if args.date is not None or args.compare is not None:
-                    print(f"note: {fmt} holds the whole atlas, every date: --date is not used")
-                summary = atlas_file(atlas, load_gazetteer(atlas.root), fmt, args.output)
-                print(f"{args.output}: {fmt}, the whole atlas ({summary})")
-                return 0
-            if args.date is None:
-                raise OptionError(f"export: {fmt} is the map on a date: give --date YYYY-MM-DD")
-            data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
-            write_atomic(args.output, data)
-            print(f"{args.output}: {fmt}, {len(data):,} bytes, map of {args.date}")
-        elif args.command == "animate":
-            output_format(args.output, args.format, ("gif",))
-            check_output(args.output)
-            changes = change_dates(atlas)
-            data = animation(atlas, changes, _layout(args), args.frame_ms, _progress)
-            write_atomic(args.output, data)
-            print(f"{args.output}: gif, {len(changes)} frames, {len(data):,} bytes")
+            cmd_layers(args)
+            return 0
+        from nkmap.atlas.catalog import load_atlas
+
+        atlas = load_atlas(args.geodata)
+        if args.command == "export":
+            return cmd_export(atlas, args)
+        if args.command == "animate":
+            cmd_animate(atlas, args)
         elif args.command == "snapshot":
-            check_output(args.output)
-            doc = snapshot(atlas, args.date)
-            text = json.dumps(doc, ensure_ascii=False) + "\n"
-            write_atomic(args.output, text.encode("utf-8"))
-            print(f"{args.output}: {len(doc['features'])} features on {args.date}")
+            cmd_snapshot(atlas, args)
         elif args.command == "publish":
-            index = publish(
-                atlas,
-                load_gazetteer(atlas.root),
-                args.folder,
-                lambda step: print(f"  {step}", file=sys.stderr),
-            )
-            size = sum(f["bytes"] for f in index["files"])
-            print(f"{args.folder}: {len(index['files'])} files, {size:,} bytes; open index.html")
+            cmd_publish(atlas, args)
         elif args.command == "where":
             cmd_where(atlas, args)
-        elif args.command == "history":
-            cmd_history(args)
         elif args.command == "stats":
-            state = state_at(atlas, args.date)
-            areas = areas_by_controller(state)
-            changes = change_dates(atlas)
-            notes = []
-            if not len(state.control):
-                first = next((c.date for c in changes if mapped_on(atlas, c.date)), None)
-                span = f"from {first}" if first else "on no date"
-                notes.append(f"control is not mapped on {args.date}; it is mapped {span}")
-            elif changes and args.date > changes[-1].date:
-                notes.append(
-                    f"{args.date} is after the atlas's last change ({changes[-1].date}); the "
-                    "figures are those of that change"
-                )
-            if args.json:
-                doc = {
-                    "date": args.date.isoformat(),
-                    "area_km2": areas,
-                    "region": REGION_NAME,
-                    "region_km2": region_km2(state),
-                    "notes": notes,
-                }
-                print(json.dumps(doc))
-            else:
-                for note in notes:
-                    print(f"note: {note}")
-                region = region_km2(state)
-                print(f"Area held on {args.date} in {REGION_NAME} (km2, equal-area projection):")
-                for side, km2 in areas.items():
-                    print(f"  {side:22} {km2:9,.0f}  ({share_text(side, km2, region)})")
+            cmd_stats(atlas, args)
     except BrokenPipeError:
         return 0
     except NkmapError as exc:  # before OSError: an OutputError is one, with its own message

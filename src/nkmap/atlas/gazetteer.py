@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from nkmap.atlas.dates import asof, parse_date
-from nkmap.atlas.geometry import REGION_BBOX
-from nkmap.atlas.validate import read_json
-from nkmap.atlas.vocabulary import CONTROLLERS, ID_PATTERN
+from nkmap.atlas.jsonfile import read_json
+from nkmap.atlas.vocabulary import CONTROLLERS, ID_PATTERN, REGION_BBOX
 from nkmap.errors import (
     CatalogError,
     DateError,

@@ -9,10 +9,6 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-# The region the atlas covers (lon/lat): the South Caucasus around Nagorno-Karabakh, from the
-# Araks in the south to Ganja and Yevlakh in the north.
-REGION_BBOX: tuple[float, float, float, float] = (44.8, 38.8, 47.7, 41.0)
-
 # Lambert azimuthal equal-area centred on the region: areas in this projection are true areas,
 # and distances near the centre are within 0.1 % of true distances.
 EQUAL_AREA_CRS = "+proj=laea +lat_0=39.8 +lon_0=46.5 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"

@@ -12,9 +12,9 @@ from shapely.geometry import Point
 
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.gazetteer import LABELS, Gazetteer, Settlement, source_dicts
-from nkmap.atlas.geometry import REGION_BBOX, area_km2
+from nkmap.atlas.geometry import area_km2
 from nkmap.atlas.timeline import State, change_dates, state_at
-from nkmap.atlas.vocabulary import CONTROLLERS
+from nkmap.atlas.vocabulary import CONTROLLERS, REGION_BBOX
 from nkmap.errors import OptionError
 
 # Azerbaijan's whole area, Nakhchivan and Nagorno-Karabakh included (CIA World Factbook 1995).

@@ -10,8 +10,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from nkmap.atlas.catalog import Atlas, LayerEntry, Source
+from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.dates import BEGINNING, END_OF_TIME
+from nkmap.atlas.entries import LayerEntry, Source
 from nkmap.atlas.gazetteer import LABELS
 
 # The columns of every table of features this module returns, in order.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import shapely
@@ -33,12 +33,21 @@ def change_dates(atlas: Atlas) -> list[Change]:
     f = atlas.features[~atlas.features["shows"].isin(BASE_MAP)]
     days = set(f["valid_from"]) | set(f["valid_to"])
     days -= {BEGINNING, END_OF_TIME}
+    # One pass over plain records (pandas' per-row selection is slow): what starts and ends on
+    # each day.
+    starting_on: dict[dt.date, list[tuple[str, str, dict[str, Any]]]] = {}
+    ending_on: dict[dt.date, set[str]] = {}
+    for shows, layer, props, start, end in zip(
+        f["shows"], f["layer"], f["properties"], f["valid_from"], f["valid_to"], strict=True
+    ):
+        starting_on.setdefault(start, []).append((shows, layer, props))
+        ending_on.setdefault(end, set()).add(layer)
     changes = []
     for day in sorted(days):
-        starting = f[f["valid_from"] == day]
-        events = [p["title"] for p in starting[starting["shows"] == "events"]["properties"]]
-        layers = sorted(set(starting[starting["shows"] != "events"]["layer"]))
-        control = starting[starting["shows"] == "control"]["properties"]
+        starting = starting_on.get(day, [])
+        events = [props["title"] for shows, _, props in starting if shows == "events"]
+        layers = sorted({layer for shows, layer, _ in starting if shows != "events"})
+        control = [props for shows, _, props in starting if shows == "control"]
         moves = list(dict.fromkeys(str(p["change"]) for p in control if p.get("change")))
         if events:
             label = "; ".join(events)
@@ -47,7 +56,7 @@ def change_dates(atlas: Atlas) -> list[Change]:
         elif layers:
             label = "; ".join(atlas.entry(layer_id).title for layer_id in layers)
         else:
-            ending = sorted(set(f[f["valid_to"] == day]["layer"]))
+            ending = sorted(ending_on.get(day, set()))
             label = "End of: " + "; ".join(atlas.entry(layer_id).title for layer_id in ending)
         changes.append(Change(day, label))
     return changes

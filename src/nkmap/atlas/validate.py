@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,10 +13,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from nkmap.atlas.dates import parse_date
-from nkmap.atlas.geometry import REGION_BBOX
-from nkmap.atlas.vocabulary import CONTROLLERS, KINDS
-from nkmap.errors import DateError, LayerFileError, Problem
-from nkmap.settings import MAX_FEATURES, MAX_FILE_BYTES, MAX_VERTICES
+from nkmap.atlas.vocabulary import CONTROLLERS, KINDS, REGION_BBOX
+from nkmap.errors import DateError, Problem
+from nkmap.settings import MAX_FEATURES, MAX_VERTICES
 
 REGION_MARGIN_DEG = 1.0  # layers may reach this far beyond the region (the base map does)
 COUNTRIES_MARGIN_DEG = 4.0  # country and province outlines reach further (a wide window)
@@ -31,26 +29,6 @@ DEPTH = {
     "Polygon": 3,
     "MultiPolygon": 4,
 }
-
-
-def read_json(path: Path) -> Any:
-    """Read a JSON file with a size limit; raise :class:`LayerFileError` naming the file."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LayerFileError(f"{path}: cannot read the file ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise LayerFileError(
-            f"{path}: file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
-        )
-    try:
-        return json.loads(path.read_bytes(), parse_constant=reject_constant)
-    except (ValueError, RecursionError) as exc:
-        raise LayerFileError(f"{path}: not valid JSON ({exc})") from None
-
-
-def reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed in JSON")
 
 
 def _type(value: Any) -> str:

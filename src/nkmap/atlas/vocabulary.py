@@ -33,3 +33,6 @@ CONTROLLERS = ("armenian", "azerbaijani", "russian_peacekeepers")
 BASE_MAP = ("countries", "rayons", "places")
 # A layer's id names its file, so it is kept to a safe pattern.
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# The region the atlas covers (lon/lat): the South Caucasus around Nagorno-Karabakh, from the
+# Araks in the south to Ganja and Yevlakh in the north.
+REGION_BBOX: tuple[float, float, float, float] = (44.8, 38.8, 47.7, 41.0)

@@ -37,7 +37,8 @@ from shapely.ops import nearest_points, unary_union
 
 from nkmap.atlas.gazetteer import LABELS, Gazetteer, load_gazetteer
 from nkmap.atlas.geojson import collection_text, feature
-from nkmap.atlas.geometry import REGION_BBOX, to_lonlat, to_metres
+from nkmap.atlas.geometry import to_lonlat, to_metres
+from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.derive.cells import polygonal, tessellate
 from nkmap.derive.construct import (
     extend_ends,

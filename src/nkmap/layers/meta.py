@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from nkmap.atlas.validate import reject_constant
+from nkmap.atlas.jsonfile import reject_constant
 from nkmap.atlas.vocabulary import KINDS
 from nkmap.errors import LayerFileError, OptionError
 from nkmap.settings import MAX_META_BYTES

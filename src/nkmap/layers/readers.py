@@ -38,6 +38,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import mapping
 
 from nkmap.errors import LayerFileError
+from nkmap.layers.formats import FORMATS
 from nkmap.settings import (
     MAX_FEATURES,
     MAX_FILE_BYTES,
@@ -45,13 +46,6 @@ from nkmap.settings import (
     MAX_ZIP_MEMBERS,
     SQLITE_STEPS,
 )
-
-FORMATS = {
-    "geojson": (".geojson", ".json"),
-    "gpkg": (".gpkg",),
-    "shapefile": (".zip",),
-    "kml": (".kml",),
-}
 
 
 @dataclass

@@ -22,12 +22,14 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.atlas.catalog import Atlas, LayerEntry, parse_entry, with_layer
+from nkmap.atlas.catalog import Atlas, with_layer
 from nkmap.atlas.dates import END_OF_TIME
+from nkmap.atlas.entries import LayerEntry, parse_entry
 from nkmap.atlas.geojson import collection_text, feature
 from nkmap.atlas.geometry import area_km2
+from nkmap.atlas.jsonfile import read_json
 from nkmap.atlas.timeline import change_dates
-from nkmap.atlas.validate import check_collection, read_json
+from nkmap.atlas.validate import check_collection
 from nkmap.atlas.vocabulary import ID_PATTERN
 from nkmap.errors import (
     CatalogError,

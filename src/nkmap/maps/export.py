@@ -17,31 +17,14 @@ from shapely.geometry import mapping
 
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.dates import iso_or_open
-from nkmap.atlas.geometry import REGION_BBOX
 from nkmap.atlas.stats import areas_by_controller
 from nkmap.atlas.timeline import Change, state_at, transfers
+from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.errors import CatalogError, OptionError
+from nkmap.maps.formats import FORMATS
 from nkmap.present.layout import ANIMATION, Layout
 from nkmap.settings import MAX_PIXELS
 from nkmap.webmap.payload import FRONTEND, payload, to_json
-
-FORMATS = ("png", "svg", "pdf", "html", "geojson")
-MEDIA_TYPES = {
-    "png": "image/png",
-    "svg": "image/svg+xml",
-    "pdf": "application/pdf",
-    "html": "text/html",
-    "geojson": "application/geo+json",
-    "gif": "image/gif",
-}
-DESCRIPTIONS = {
-    "png": "PNG image (print map)",
-    "svg": "SVG drawing (print map)",
-    "pdf": "PDF document (print map)",
-    "html": "HTML atlas (one file, steps through every date offline)",
-    "geojson": "GeoJSON data (the features of this date, with sources)",
-    "gif": "GIF animation (every change date)",
-}
 
 
 def file_name(fmt: str, day: dt.date, compare: dt.date | None = None) -> str:
@@ -66,14 +49,6 @@ def check_layout(layout: Layout) -> None:
             f"area {west},{south},{east},{north}: expected west,south,east,north within "
             f"{rw},{rs},{re_},{rn}"
         )
-
-
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    try:
-        west, south, east, north = (float(x) for x in text.split(","))
-    except ValueError:
-        raise OptionError(f"area {text!r}: expected west,south,east,north in degrees") from None
-    return west, south, east, north
 
 
 def image(

@@ -22,11 +22,11 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.atlas.catalog import Atlas, Source
-from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.entries import Source
 from nkmap.atlas.tables import feature_sources, feature_table
 from nkmap.atlas.timeline import Timeline, state_at, transfers
-from nkmap.atlas.vocabulary import BASE_MAP
+from nkmap.atlas.vocabulary import BASE_MAP, REGION_BBOX
 from nkmap.present.basemaps import LEAFLET as LEAFLET_CREDIT
 from nkmap.present.basemaps import OFFLINE_CREDITS, attribution_html, data_credit
 from nkmap.present.style import (

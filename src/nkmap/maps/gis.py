@@ -34,12 +34,6 @@ from nkmap.files import replaced, write_atomic
 from nkmap.present.basemaps import data_credit
 from nkmap.present.style import COLOURS, LINES, OTHER_COLOUR
 
-ATLAS_FORMATS = ("gpkg", "kml", "csv")
-MEDIA_TYPES = {
-    "gpkg": "application/geopackage+sqlite3",
-    "kml": "application/vnd.google-earth.kml+xml",
-    "csv": "text/csv",
-}
 # The GeoPackage's layers: the atlas's features by geometry (a GeoPackage layer holds one
 # geometry type) and the settlements, one row per entry of their history.
 GPKG_LAYERS = {"areas": "MultiPolygon", "lines": "MultiLineString", "points": "Point"}

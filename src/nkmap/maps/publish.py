@@ -25,7 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from nkmap.atlas.catalog import Atlas, LayerEntry
+from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.entries import LayerEntry
 from nkmap.atlas.gazetteer import Gazetteer
 from nkmap.atlas.timeline import Change, change_dates
 from nkmap.errors import OutputError

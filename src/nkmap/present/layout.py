@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nkmap.atlas.geometry import REGION_BBOX
+from nkmap.atlas.vocabulary import REGION_BBOX
+from nkmap.errors import OptionError
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,11 @@ class Layout:
 
 # Frames of an animation are smaller than a print map.
 ANIMATION = Layout(width_px=1000, height_px=750, dpi=125)
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(x) for x in text.split(","))
+    except ValueError:
+        raise OptionError(f"area {text!r}: expected west,south,east,north in degrees") from None
+    return west, south, east, north

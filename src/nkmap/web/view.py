@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nkmap.atlas.catalog import Atlas, Source
+from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.dates import parse_date
+from nkmap.atlas.entries import Source
 from nkmap.atlas.gazetteer import LABELS, UNMAPPED, Gazetteer, Settlement
 from nkmap.atlas.gazetteer import Source as GazetteerSource
-from nkmap.atlas.geometry import REGION_BBOX
 from nkmap.atlas.stats import (
     AZERBAIJAN_AREA_KM2,
     areas_by_controller,
@@ -25,6 +25,7 @@ from nkmap.atlas.stats import (
     region_km2,
 )
 from nkmap.atlas.timeline import Change, Timeline, state_at
+from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.errors import DateError
 from nkmap.present.basemaps import BASE_MAPS
 from nkmap.present.style import NAME_FORMS

@@ -21,11 +21,12 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.atlas.catalog import Atlas, LayerEntry, load_atlas
+from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.dates import iso_or_open
-from nkmap.atlas.geometry import REGION_BBOX, shared_borders
+from nkmap.atlas.entries import LayerEntry
+from nkmap.atlas.geometry import shared_borders
 from nkmap.atlas.timeline import Change, Timeline, Transfer, change_dates
-from nkmap.atlas.vocabulary import BASE_MAP
+from nkmap.atlas.vocabulary import BASE_MAP, REGION_BBOX
 from nkmap.present import basemaps
 from nkmap.present.style import (
     BASE_COLOURS,
