@@ -224,7 +224,9 @@ def test_the_animation_is_drawn_in_the_background_with_progress(
 
     release = threading.Event()
 
-    def slow_animation(atlas: Atlas, changes: Any, progress: Any = None) -> bytes:
+    def slow_animation(
+        atlas: Atlas, changes: Any, progress: Any = None, workers: int | None = None
+    ) -> bytes:
         progress(1, 3, changes[0].date)
         assert release.wait(30)
         return b"GIF89a-made"

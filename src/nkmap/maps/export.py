@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import multiprocessing
+import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from shapely.geometry import mapping
@@ -153,34 +156,80 @@ def export(
     raise OptionError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
+# What a process drawing frames holds: set once when it starts, then read for every frame.
+_FRAMES: dict[str, Any] = {}
+
+
+def _start_frames(atlas: Atlas, changes: Sequence[Change], layout: Layout) -> None:
+    _FRAMES.update(atlas=atlas, changes=list(changes), layout=layout)
+
+
+def _frame(index: int) -> Any:
+    """Frame ``index`` of the animation, as a palette image: drawn, then read from the canvas
+    (no PNG is encoded and decoded on the way)."""
+    from PIL import Image
+
+    from nkmap.maps.render import close, pixels, print_layout
+
+    atlas, changes, layout = _FRAMES["atlas"], _FRAMES["changes"], _FRAMES["layout"]
+    fig = print_layout(atlas, changes[index].date, changes, layout)
+    try:
+        rgb = pixels(fig)
+    finally:
+        close(fig)
+    return rgb.quantize(colors=128, dither=Image.Dither.NONE)
+
+
+def frame_workers(requested: int | None = None) -> int:
+    """How many processes draw frames: the cores this process may use (at most 8)."""
+    if requested is not None:
+        return max(1, requested)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
 def animation(
     atlas: Atlas,
     changes: Sequence[Change],
     layout: Layout | None = None,
     frame_ms: int = 1200,
     progress: Callable[[int, int, dt.date], None] | None = None,
+    workers: int | None = None,
 ) -> bytes:
-    """An animated GIF with one frame per change date, each showing its date."""
-    from PIL import Image
-
-    from nkmap.maps.render import close, print_layout
-
+    """An animated GIF with one frame per change date, each showing its date. The frames are
+    drawn by ``workers`` processes (by default one per core); with one, in this process."""
     layout = layout or ANIMATION
     check_layout(layout)
     if not changes:
         raise CatalogError("the atlas has no dated layers to animate")
-    frames = []
-    for i, change in enumerate(changes):
-        fig = print_layout(atlas, change.date, changes, layout)
+    changes = list(changes)
+    count = frame_workers(workers)
+    frames: list[Any] = [None] * len(changes)
+    if count == 1:
+        _start_frames(atlas, changes, layout)
         try:
-            png = io.BytesIO()
-            fig.savefig(png, format="png", dpi=layout.dpi)
-            rgb = Image.open(png).convert("RGB")
+            for i, change in enumerate(changes):
+                frames[i] = _frame(i)
+                if progress is not None:
+                    progress(i + 1, len(changes), change.date)
         finally:
-            close(fig)
-        frames.append(rgb.quantize(colors=128, dither=Image.Dither.NONE))
-        if progress is not None:
-            progress(i + 1, len(changes), change.date)
+            _FRAMES.clear()
+    else:
+        # Spawned, not forked: the caller may be a server with threads of its own. Each
+        # process gets the atlas once, then draws the frames it is handed.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            count, mp_context=context, initializer=_start_frames, initargs=(atlas, changes, layout)
+        ) as pool:
+            pending = {pool.submit(_frame, i): i for i in range(len(changes))}
+            for done, future in enumerate(as_completed(pending), 1):
+                i = pending[future]
+                frames[i] = future.result()
+                if progress is not None:
+                    progress(done, len(changes), changes[i].date)
     out = io.BytesIO()
     frames[0].save(
         out, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0

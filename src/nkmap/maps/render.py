@@ -964,3 +964,18 @@ def encode(fig: Figure, fmt: str, dpi: int) -> bytes:
 
 def close(fig: Figure) -> None:
     plt.close(fig)
+
+
+def pixels(fig: Figure) -> Any:
+    """The figure as an RGB image (PIL), read from the drawn canvas: no file format between."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(fig)
+    with plt.rc_context(RC):
+        canvas.draw()  # type: ignore[no-untyped-call]
+    rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+    return Image.fromarray(rgba).convert("RGB")

@@ -324,7 +324,10 @@ def start_gif(data: Prepared) -> None:
     from nkmap.maps.export import animation  # looked up when used: a test may stand in for it
 
     job = GifJob()
-    job.future = gif_worker().submit(animation, data.atlas, data.changes, progress=job.progress)
+    # One process: a server's other visitors keep the other cores.
+    job.future = gif_worker().submit(
+        animation, data.atlas, data.changes, progress=job.progress, workers=1
+    )
     st.session_state["gif_job"] = job
 
 
