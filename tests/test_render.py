@@ -324,3 +324,33 @@ def test_the_locator_outlines_the_map_in_the_south_caucasus(atlas: Atlas) -> Non
         assert len(small.axes) == 2  # the map and the legend: no room for a locator
     finally:
         close(small)
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_a_line_layer_of_other_things_is_drawn_as_a_line(write_atlas: WriteAtlas, fmt: str) -> None:
+    from nkmap.maps.export import export
+    from nkmap.present.layout import Layout
+    from nkmap.present.style import OTHER_COLOUR
+
+    road = {"type": "LineString", "coordinates": [[46.0, 39.5], [46.3, 39.7]]}
+    root = write_atlas(
+        [
+            (entry("c"), collection(feat(square(46.0, 39.5), controller="armenian"))),
+            (entry("road", kind="line", shows="other"), collection(feat(road))),
+        ]
+    )
+    atlas = load_atlas(root)
+    day = dt.date(2001, 1, 1)
+    assert export(atlas, change_dates(atlas), day, fmt, Layout(800, 600, 100))
+    fig = print_layout(atlas, day, change_dates(atlas))
+    try:
+        lines = [
+            c
+            for ax in fig.axes
+            for c in ax.collections
+            if isinstance(c, LineCollection)
+            and any(to_hex(colour) == OTHER_COLOUR for colour in c.get_colors())
+        ]
+        assert lines and len(lines[0].get_segments()[0]) == 2
+    finally:
+        close(fig)

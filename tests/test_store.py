@@ -409,3 +409,69 @@ def test_a_layer_without_an_id_learns_every_other_problem_at_once(geodata: Path)
 
 def layer_file_text(*features: dict[str, Any]) -> str:
     return json.dumps({"type": "FeatureCollection", "features": list(features)})
+
+
+def with_option(option: str, value: str) -> list[str]:
+    """META with one option's value replaced."""
+    args = list(META)
+    args[args.index(option) + 1] = value
+    return args
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "problem"),
+    [
+        ("--uncertainty-km", "nan", "uncertainty_km"),
+        ("--uncertainty-km", "inf", "uncertainty_km"),
+        ("--uncertainty-km", "1e999", "uncertainty_km"),
+        ("--id", "field-sites\n", "id"),
+        ("--id", "con", "id"),
+        ("--id", "lpt1", "id"),
+        # Derived from the atlas's sources: an add never replaces them, even when asked.
+        ("--id", "events", "derived"),
+        ("--id", "control-1994-2020", "derived"),
+    ],
+)
+def test_an_add_that_would_leave_the_atlas_unloadable_is_refused(
+    geodata: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    problem: str,
+) -> None:
+    before = snapshot(geodata)
+    path = layer_file(tmp_path, area())
+    assert add(geodata, path, *with_option(option, value), "--replace") == 1
+    assert problem in capsys.readouterr().err
+    assert snapshot(geodata) == before
+    assert main(["--geodata", str(geodata), "layers"]) == 0
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"height": float("nan")},
+        {"height": float("inf")},
+        {"deep": json.loads("[" * 40 + "]" * 40)},
+    ],
+    ids=["nan", "infinity", "nested-40-deep"],
+)
+def test_properties_the_atlas_cannot_store_or_read_back_are_refused(
+    geodata: Path, props: dict[str, Any]
+) -> None:
+    before = snapshot(geodata)
+    doc = {"type": "FeatureCollection", "features": [area(**props)]}
+    meta = {
+        "id": "odd-props",
+        "title": "T",
+        "kind": "area",
+        "valid_from": "2021-01-01",
+        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
+        "method": "m",
+        "uncertainty_km": 1,
+    }
+    with pytest.raises(ValidationError) as caught:
+        check(load_atlas(geodata), Candidate("c.gpkg", "gpkg", doc), meta)
+    assert [p.field for p in caught.value.problems] == ["properties"]
+    assert snapshot(geodata) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,13 @@ class Atlas:
         entries: list[LayerEntry],
         features: gpd.GeoDataFrame,
         data_version: str = UNVERSIONED,
+        derived_layers: Iterable[str] = (),
     ):
         self.root = root
         # The release of the data (geodata/CHANGES.md), shown wherever the atlas is.
         self.data_version = data_version
+        # The layers derived from the atlas's sources (make geodata): never replaced by an add.
+        self.derived_layers = frozenset(derived_layers)
         self.entries = tuple(entries)
         self.by_id = {e.id: e for e in entries}
         self.features = features
@@ -95,7 +99,10 @@ def load_atlas(root: Path | str | None = None) -> Atlas:
         rows.extend(_rows(entry, good))
     if problems:
         raise ValidationError(str(path), problems)
-    return Atlas(root, entries, _frame(rows), data_version_of(doc, path))
+    derived = doc.get("derived_layers", [])
+    if not isinstance(derived, list) or not all(isinstance(x, str) for x in derived):
+        raise CatalogError(f"{path}: derived_layers: expected a list of layer ids")
+    return Atlas(root, entries, _frame(rows), data_version_of(doc, path), derived)
 
 
 def _rows(
@@ -154,4 +161,4 @@ def with_layer(
     frame = gpd.GeoDataFrame(
         pd.concat([kept, added], ignore_index=True), geometry="geometry", crs="EPSG:4326"
     )
-    return Atlas(atlas.root, entries, frame, atlas.data_version)
+    return Atlas(atlas.root, entries, frame, atlas.data_version, atlas.derived_layers)

@@ -5,6 +5,7 @@ listing the atlas's layers is quick; :mod:`nkmap.atlas.catalog` loads the featur
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,8 +96,13 @@ def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]
             else:
                 sources.append(Source(src["title"], src["url"], src["licence"]))
     unc: Any = raw.get("uncertainty_km")
-    if not isinstance(unc, int | float) or isinstance(unc, bool) or unc < 0:
-        problems.append(Problem(where, "uncertainty_km", repr(unc), "a number of km >= 0"))
+    if (
+        not isinstance(unc, int | float)
+        or isinstance(unc, bool)
+        or not math.isfinite(unc)
+        or unc < 0
+    ):
+        problems.append(Problem(where, "uncertainty_km", repr(unc), "a finite number of km >= 0"))
     notes = raw.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         problems.append(Problem(where, "notes", repr(notes)[:60], "a list of strings"))

@@ -31,5 +31,7 @@ def feature(geom: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:
 
 
 def collection_text(features: Sequence[dict[str, Any]]) -> str:
-    lines = [json.dumps(f, ensure_ascii=False, sort_keys=True) for f in features]
+    """The features as a stored layer file. NaN and Infinity, which JSON has no words for and
+    the loader refuses, are refused here too (ValueError), before anything is written."""
+    lines = [json.dumps(f, ensure_ascii=False, sort_keys=True, allow_nan=False) for f in features]
     return '{"type": "FeatureCollection", "features": [\n' + ",\n".join(lines) + "\n]}\n"

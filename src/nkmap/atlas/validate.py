@@ -268,6 +268,7 @@ def check_collection(
             problems.append(Problem(where, "properties", _type(props), "an object or null"))
             continue
         geom, found = check_geometry(feat.get("geometry"), kind, where, bbox)
+        found += check_properties(props, where)
         problems.extend(found)
         problems.extend(check_feature_dates(props, where))
         if shows == "control" and props.get("controller") not in CONTROLLERS:
@@ -288,6 +289,47 @@ def check_collection(
             Problem(name, "features", f"{vertices:,} vertices", f"at most {MAX_VERTICES:,}")
         )
     return good, problems
+
+
+# How deep a feature's properties may nest (objects in lists in objects...): far more than any
+# real attribute table, and far below the depth at which reading them back would fail.
+MAX_PROPERTY_DEPTH = 16
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deep ``value`` nests, counted no further than ``limit`` (no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > limit:
+                return level
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def check_properties(props: dict[str, Any], where: str) -> list[Problem]:
+    """Properties the atlas can store and read back: nested no deeper than
+    MAX_PROPERTY_DEPTH, and no NaN or Infinity (which JSON has no words for)."""
+    depth = _depth(props, MAX_PROPERTY_DEPTH)
+    if depth > MAX_PROPERTY_DEPTH:
+        return [
+            Problem(
+                where,
+                "properties",
+                f"nested deeper than {MAX_PROPERTY_DEPTH} levels",
+                f"at most {MAX_PROPERTY_DEPTH} levels",
+            )
+        ]
+    try:
+        json.dumps(props, allow_nan=False)
+    except ValueError:
+        return [Problem(where, "properties", "NaN or Infinity", "finite numbers")]
+    except TypeError as exc:  # a value JSON cannot hold at all (readers give plain values)
+        return [Problem(where, "properties", str(exc), "text, numbers, lists and objects")]
+    return []
 
 
 def _short(value: Any) -> Any:

@@ -31,8 +31,10 @@ SHOWS = frozenset(
 CONTROLLERS = ("armenian", "azerbaijani", "russian_peacekeepers")
 # The base map: shown on every date, with no dates of its own, and never a change.
 BASE_MAP = ("countries", "rayons", "places")
-# A layer's id names its file, so it is kept to a safe pattern.
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# A layer's id names its file, so it is kept to a safe pattern: lower-case letters, digits and
+# '-', nothing after it (not even a newline, which '$' would let through), and none of the
+# names Windows reserves for devices (con, nul, com1...), which no file there may have.
+ID_PATTERN = re.compile(r"^(?!(?:con|prn|aux|nul|com[1-9]|lpt[1-9])\Z)[a-z0-9][a-z0-9-]{0,62}\Z")
 # The region the atlas covers (lon/lat): the South Caucasus around Nagorno-Karabakh, from the
 # Araks in the south to Ganja and Yevlakh in the north.
 REGION_BBOX: tuple[float, float, float, float] = (44.8, 38.8, 47.7, 41.0)

@@ -461,6 +461,8 @@ class Catalog:
             "title": "nkmap: territorial control in Nagorno-Karabakh, 1923-2024",
             "attribution": "Made with Natural Earth; places from GeoNames (CC BY 4.0)",
             "region_bbox": list(REGION_BBOX),
+            # The layers derived here from the atlas's sources: an add never replaces them.
+            "derived_layers": [layer["id"] for layer in self.layers],
             "layers": self.layers,
         }
         (out / "catalog.json").write_text(

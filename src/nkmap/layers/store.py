@@ -33,6 +33,7 @@ from nkmap.atlas.validate import check_collection
 from nkmap.atlas.vocabulary import ID_PATTERN
 from nkmap.errors import (
     CatalogError,
+    LayerFileError,
     Problem,
     ValidationError,
 )
@@ -84,10 +85,25 @@ def check(
             Problem(where, "id", repr(layer_id)[:60], "1-63 lower-case letters, digits and '-'")
         )
         raw.pop("file", None)
-    elif any(e.id.lower() == layer_id.lower() for e in atlas.entries) and not replace:
-        problems.append(
-            Problem(where, "id", f"{layer_id!r} already exists", "a new id (or --replace)")
-        )
+    else:
+        existing = [e for e in atlas.entries if e.id.lower() == layer_id.lower()]
+        if existing and not replace:
+            problems.append(
+                Problem(where, "id", f"{layer_id!r} already exists", "a new id (or --replace)")
+            )
+        elif existing and (
+            existing[0].shows not in ADDABLE or existing[0].id in atlas.derived_layers
+        ):
+            # The oblast, the stages of control, the events and the base map are derived from
+            # the atlas's sources (make geodata), not added.
+            problems.append(
+                Problem(
+                    where,
+                    "id",
+                    f"{layer_id!r} is derived from the atlas's sources",
+                    "a new id: derived layers are not replaced by an add",
+                )
+            )
     if raw.get("shows") not in ADDABLE:
         problems.append(Problem(where, "shows", repr(raw.get("shows")), ", ".join(ADDABLE)))
     if not raw.get("valid_from"):
@@ -193,6 +209,13 @@ def save(root: Path, checked: Checked, replace: bool = False) -> Path:
     if path.resolve().parent != (root / "layers").resolve():
         raise CatalogError(f"layer {layer_id!r}: its file would lie outside {root}/layers")
     features = [feature(geom, props) for props, geom in checked.features]
+    try:
+        layer_text = collection_text(features)
+    except ValueError:  # NaN or Infinity in a property: the atlas could not load it
+        raise LayerFileError(
+            f"layer {layer_id!r}: a property holds NaN or Infinity, which JSON cannot store; "
+            "nothing was written"
+        ) from None
     with locked(root):
         catalog = read_json(root / CATALOG_FILE)
         layers = catalog.get("layers") if isinstance(catalog, dict) else None
@@ -205,6 +228,8 @@ def save(root: Path, checked: Checked, replace: bool = False) -> Path:
         ]
         if taken and not replace:
             raise CatalogError(f"layer {layer_id!r} already exists (use --replace to replace it)")
+        if taken and layer_id in catalog.get("derived_layers", []):
+            raise CatalogError(f"layer {layer_id!r} is derived from the atlas's sources")
         if path.is_symlink() or (path.exists() and not taken):
             raise CatalogError(f"{path} exists but is not the catalog's: refusing to overwrite")
         entry = dict(checked.raw_entry)
@@ -212,14 +237,12 @@ def save(root: Path, checked: Checked, replace: bool = False) -> Path:
             layers[taken[0]] = entry
         else:
             layers.append(entry)
+        catalog_text = json.dumps(catalog, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
         (root / "layers").mkdir(exist_ok=True)
         previous = path.read_bytes() if taken and path.is_file() else None
-        write_atomic(path, collection_text(features).encode())
+        write_atomic(path, layer_text.encode())
         try:
-            write_atomic(
-                root / CATALOG_FILE,
-                (json.dumps(catalog, ensure_ascii=False, indent=2) + "\n").encode(),
-            )
+            write_atomic(root / CATALOG_FILE, catalog_text.encode())
         except BaseException:
             # The catalog was not written: put the layer file back as it was, so that nothing
             # changed and the add can be tried again.

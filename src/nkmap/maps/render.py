@@ -197,7 +197,7 @@ def draw_map(
         )
     # Marks that labels keep clear of: x, y and radius in points.
     marks: list[tuple[float, float, float]] = []
-    other = f[(f["shows"] == "other") & (f["kind"] != "point")].geometry
+    other = f[(f["shows"] == "other") & (f["kind"] == "area")].geometry
     _fill(
         ax,
         other,
@@ -205,6 +205,14 @@ def draw_map(
         edgecolor=BASE_COLOURS["other_edge"],
         alpha=OPACITY["other"],
         linewidth=0.8,
+    )
+    # Lines of other things (roads, routes) in the same colour, drawn as lines.
+    _lines(
+        ax,
+        f[(f["shows"] == "other") & (f["kind"] == "line")].geometry,
+        color=OTHER_COLOUR,
+        linewidth=1.5,
+        zorder=4,
     )
     points = f[(f["shows"] == "other") & (f["kind"] == "point")].geometry
     if len(points):
