@@ -289,3 +289,21 @@ def test_a_corrupt_shapefile_ends_in_an_nkmap_error(tmp_path: Path) -> None:
             read_candidate(out.getvalue(), "roads.zip")
         assert isinstance(exc.value, ValueError)
         assert str(exc.value).startswith("roads.zip: ")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # UTF-16 hides a document type declaration from a byte search.
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE k [<!ENTITY a "b">]>'
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>&a;</name>'
+        "<Point><coordinates>46.7,39.8</coordinates></Point></Placemark></kml>".encode("utf-16"),
+        # UTF-8 bytes that declare another encoding.
+        b'<?xml version="1.0" encoding="UTF-16"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        b"<Placemark><Point><coordinates>46.7,39.8</coordinates></Point></Placemark></kml>",
+    ],
+    ids=["utf-16", "declared-utf-16"],
+)
+def test_kml_that_is_not_utf8_is_refused(data: bytes) -> None:
+    with pytest.raises(LayerFileError, match=r"x\.kml"):
+        read_candidate(data, "x.kml")

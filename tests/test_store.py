@@ -475,3 +475,33 @@ def test_properties_the_atlas_cannot_store_or_read_back_are_refused(
         check(load_atlas(geodata), Candidate("c.gpkg", "gpkg", doc), meta)
     assert [p.field for p in caught.value.problems] == ["properties"]
     assert snapshot(geodata) == before
+
+
+@pytest.mark.parametrize(
+    ("title", "props"),
+    [
+        ("Sites\x07", {}),  # a control character: SVG and KML would be ill-formed
+        ("Sites \u202egnp.exe", {}),  # a direction override: reads as something else
+        ("Sites", {"name": "\ud800"}),  # a lone surrogate: no file can store it
+        ("Sites", {"name\x00": "x"}),  # in a key too
+    ],
+    ids=["control", "bidi-override", "lone-surrogate", "control-in-key"],
+)
+def test_unsafe_text_is_refused_at_the_door(
+    geodata: Path, title: str, props: dict[str, Any]
+) -> None:
+    before = snapshot(geodata)
+    doc = {"type": "FeatureCollection", "features": [area(**props)]}
+    meta = {
+        "id": "texts",
+        "title": title,
+        "kind": "area",
+        "valid_from": "2021-01-01",
+        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
+        "method": "m",
+        "uncertainty_km": 1,
+    }
+    with pytest.raises(ValidationError) as caught:
+        check(load_atlas(geodata), Candidate("c.geojson", "geojson", doc), meta)
+    assert any("U+" in p.found for p in caught.value.problems)
+    assert snapshot(geodata) == before

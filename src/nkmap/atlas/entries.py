@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nkmap.atlas.dates import parse_date
-from nkmap.atlas.jsonfile import read_json
+from nkmap.atlas.jsonfile import read_json, unsafe_text
 from nkmap.atlas.vocabulary import BASE_MAP, ID_PATTERN, KINDS, SHOWS
 from nkmap.errors import CatalogError, DateError, LayerFileError, Problem
 from nkmap.settings import CATALOG_FILE
@@ -95,6 +95,17 @@ def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]
                 )
             else:
                 sources.append(Source(src["title"], src["url"], src["licence"]))
+    for key in ("id", "title", "description", "method", "file"):
+        value = raw.get(key)
+        wrong = unsafe_text(value) if isinstance(value, str) else None
+        if wrong:
+            problems.append(Problem(where, key, wrong, "text without control characters"))
+    for i, src in enumerate(listed if isinstance(listed, list) else []):
+        for part in ("title", "url", "licence"):
+            value = src.get(part) if isinstance(src, dict) else None
+            wrong = unsafe_text(value) if isinstance(value, str) else None
+            if wrong:
+                problems.append(Problem(where, f"sources[{i}].{part}", wrong, "plain text"))
     unc: Any = raw.get("uncertainty_km")
     if (
         not isinstance(unc, int | float)
@@ -106,6 +117,11 @@ def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]
     notes = raw.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         problems.append(Problem(where, "notes", repr(notes)[:60], "a list of strings"))
+    else:
+        for i, note in enumerate(notes):
+            wrong = unsafe_text(note)
+            if wrong:
+                problems.append(Problem(where, f"notes[{i}]", wrong, "plain text"))
     if problems:
         return None, problems
     entry = LayerEntry(

@@ -5,6 +5,7 @@ reading a catalog imports nothing heavy."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,3 +31,20 @@ def read_json(path: Path) -> Any:
 
 def reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed in JSON")
+
+
+# Characters refused in any text of a layer (names, titles, sources, properties): control
+# characters other than tab and newline (they make SVG and KML ill-formed), lone surrogates
+# (no file can store them) and the Unicode direction overrides and isolates (they make a text
+# read differently from what it holds).
+_UNSAFE_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def unsafe_text(text: str) -> str | None:
+    """What is wrong with ``text`` (the first unsafe character, named), or None."""
+    found = _UNSAFE_TEXT.search(text)
+    if found is None:
+        return None
+    return f"the character U+{ord(found.group()):04X} at position {found.start()}"

@@ -13,6 +13,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from nkmap.atlas.dates import parse_date
+from nkmap.atlas.jsonfile import unsafe_text
 from nkmap.atlas.vocabulary import CONTROLLERS, KINDS, REGION_BBOX
 from nkmap.errors import DateError, Problem
 from nkmap.settings import MAX_FEATURES, MAX_VERTICES
@@ -310,6 +311,20 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def _texts(value: Any) -> Iterator[str]:
+    """Every string in ``value``: keys and values, at any depth (no recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def check_properties(props: dict[str, Any], where: str) -> list[Problem]:
     """Properties the atlas can store and read back: nested no deeper than
     MAX_PROPERTY_DEPTH, and no NaN or Infinity (which JSON has no words for)."""
@@ -329,6 +344,10 @@ def check_properties(props: dict[str, Any], where: str) -> list[Problem]:
         return [Problem(where, "properties", "NaN or Infinity", "finite numbers")]
     except TypeError as exc:  # a value JSON cannot hold at all (readers give plain values)
         return [Problem(where, "properties", str(exc), "text, numbers, lists and objects")]
+    for text in _texts(props):
+        wrong = unsafe_text(text)
+        if wrong:
+            return [Problem(where, "properties", wrong, "text without control characters")]
     return []
 
 

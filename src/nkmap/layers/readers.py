@@ -507,7 +507,18 @@ def _scalar(value: Any) -> Any:
 
 
 def _kml(data: bytes, label: str) -> tuple[dict[str, Any], list[str]]:
-    if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, re.IGNORECASE):
+    # KML is UTF-8 (the standard says so). Anything else is refused before any other check:
+    # in UTF-16 a document type declaration would not be seen in the bytes.
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LayerFileError(f"{label}: KML must be UTF-8 text (the KML standard's)") from None
+    declared = re.match(r"\ufeff?\s*<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)", text)
+    if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "us-ascii"):
+        raise LayerFileError(
+            f"{label}: declares the encoding {declared.group(1)!r}; KML must be UTF-8"
+        )
+    if re.search(r"<!\s*(DOCTYPE|ENTITY)", text, re.IGNORECASE):
         raise LayerFileError(f"{label}: document type declarations are not accepted in KML")
     try:
         root = ET.fromstring(data)
