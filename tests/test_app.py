@@ -449,3 +449,34 @@ def test_the_sidebar_names_the_data_version(atlas: Atlas) -> None:
 
     captions = [c.value for c in start().sidebar.caption]
     assert any(f"Data version {escape_markdown(atlas.data_version)}:" in c for c in captions)
+
+
+def test_an_unforeseen_failure_reading_an_upload_shows_no_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nkmap.layers.add
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("/srv/secret/path/in/a/traceback")
+
+    monkeypatch.setattr(nkmap.layers.add, "check_layer", broken)
+    at = open_add_tab()
+    fill_add_form(at, (EXAMPLES / "oblast-centre.geojson").read_bytes(), "oblast-centre.geojson")
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors == [
+        "Nothing was added: oblast\\-centre\\.geojson could not be read (RuntimeError\\)."
+    ] or any("could not be read" in e and "RuntimeError" in e for e in errors)
+    assert not any("/srv/secret" in e for e in errors)
+
+
+def test_the_server_shows_visitors_no_tracebacks() -> None:
+    import tomllib
+
+    from nkmap.web import serve
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "type"
+    argv = serve.streamlit_argv(["--server.port", "9999"])
+    assert argv[:3] == ["streamlit", "run", str(serve.APP)]
+    assert "--client.showErrorDetails=type" in argv and argv[-2:] == ["--server.port", "9999"]

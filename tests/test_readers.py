@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import struct
 import tempfile
@@ -307,3 +308,82 @@ def test_a_corrupt_shapefile_ends_in_an_nkmap_error(tmp_path: Path) -> None:
 def test_kml_that_is_not_utf8_is_refused(data: bytes) -> None:
     with pytest.raises(LayerFileError, match=r"x\.kml"):
         read_candidate(data, "x.kml")
+
+
+def gpkg_with(tmp_path: Path, *statements: str) -> bytes:
+    """A good GeoPackage (in EPSG:3857) changed by SQL statements."""
+    frame = gpd.GeoDataFrame({"name": ["a"]}, geometry=[SQUARE], crs=4326).to_crs(3857)
+    path = tmp_path / "crafted.gpkg"
+    frame.to_file(path, driver="GPKG", layer="layer")
+    con = sqlite3.connect(path)
+    with con:
+        for sql in statements:
+            con.execute(sql)
+    con.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        'PROJCS["x",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257]],'
+        'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],'
+        'PARAMETERFILE["Geocentric translation file","{fifo}"]]',
+        "+proj=longlat +ellps=WGS84 +nadgrids={fifo}",
+        "+init=epsg:3857",
+        "+proj=longlat +nadgrids=https://cdn.proj.org/x.tif",
+    ],
+    ids=["wkt-parameter-file", "proj-grid", "proj-init", "proj-url"],
+)
+def test_a_crs_that_names_a_file_or_an_address_is_refused_unopened(
+    tmp_path: Path, definition: str
+) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it would block the reader for ever
+    sql = definition.replace("{fifo}", str(fifo)).replace("'", "''")
+    data = gpkg_with(
+        tmp_path, f"UPDATE gpkg_spatial_ref_sys SET definition = '{sql}' WHERE srs_id = 3857"
+    )
+    with pytest.raises(LayerFileError, match=r"crafted\.gpkg: the CRS definition refers"):
+        read_candidate(data, "crafted.gpkg")
+    with pytest.raises(LayerFileError, match="--crs"):
+        read_candidate(
+            gpkg_bytes(tmp_path, gpd.GeoDataFrame(geometry=[SQUARE], crs=4326)),
+            "x.gpkg",
+            definition.replace("{fifo}", str(fifo)),
+        )
+
+
+def test_a_geopackage_that_computes_columns_when_read_is_refused(tmp_path: Path) -> None:
+    data = gpkg_with(
+        tmp_path,
+        "ALTER TABLE layer ADD COLUMN huge TEXT "
+        "GENERATED ALWAYS AS (printf('%.*c', 2000000000, 'x')) VIRTUAL",
+    )
+    with pytest.raises(
+        LayerFileError, match=r"crafted\.gpkg: the table computes columns when read \(huge\)"
+    ):
+        read_candidate(data, "crafted.gpkg")
+
+
+def test_a_zip_compressed_other_than_with_deflate_is_refused(tmp_path: Path) -> None:
+    good = shapefile_zip(tmp_path, gpd.GeoDataFrame({"n": [1]}, geometry=[SQUARE], crs=4326))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
+        for member in src.infolist():
+            dst.writestr(member.filename, src.read(member), zipfile.ZIP_BZIP2)
+    with pytest.raises(LayerFileError, match=r"layer\.zip: .* other than deflate"):
+        read_candidate(out.getvalue(), "layer.zip")
+
+
+def test_a_prj_that_names_a_grid_is_refused_before_gdal_reads_it(tmp_path: Path) -> None:
+    good = shapefile_zip(tmp_path, gpd.GeoDataFrame({"n": [1]}, geometry=[SQUARE], crs=4326))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
+        for member in src.infolist():
+            body = src.read(member)
+            if member.filename.endswith(".prj"):
+                body = b"+proj=longlat +nadgrids=/etc/passwd"
+            dst.writestr(member.filename, body, zipfile.ZIP_DEFLATED)
+    with pytest.raises(LayerFileError, match=r"layer\.zip: the \.prj file refers"):
+        read_candidate(out.getvalue(), "layer.zip")

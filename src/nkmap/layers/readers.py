@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import re
 import sqlite3
 import struct
@@ -35,6 +36,7 @@ import pyogrio.errors
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
+from pyproj.network import set_network_enabled  # type: ignore[attr-defined]
 from shapely.geometry import mapping
 
 from nkmap.errors import LayerFileError
@@ -46,6 +48,11 @@ from nkmap.settings import (
     MAX_ZIP_MEMBERS,
     SQLITE_STEPS,
 )
+
+# PROJ never fetches grids from the network while a layer is read, whatever the environment
+# says (for GDAL's copy of PROJ too).
+os.environ["PROJ_NETWORK"] = "OFF"
+set_network_enabled(active=False)
 
 
 @dataclass
@@ -263,6 +270,10 @@ def _geopackage(data: bytes, label: str, crs: str | None) -> tuple[dict[str, Any
             return 1 if steps[0] > SQLITE_STEPS // 1000 else 0
 
         con.set_progress_handler(budget, 1000)
+        # No value read may grow past a layer file's size: a column computed on reading (or a
+        # crafted expression) cannot take the memory of the machine.
+        con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_FILE_BYTES)
+        con.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 100_000)
         try:
             return _read_gpkg(con, label, crs)
         except sqlite3.Error as exc:
@@ -284,8 +295,17 @@ def _read_gpkg(
         found = ", ".join(repr(t[0]) for t in tables) or "none"
         raise LayerFileError(f"{label}: expected one feature table, found {found}")
     table, column, srs_id = tables[0]
-    source_crs = _gpkg_crs(con, int(srs_id), label, crs)
     quoted = '"' + str(table).replace('"', '""') + '"'
+    # Columns computed when read (generated columns) run the file's own expressions: refused.
+    computed = [
+        row[1] for row in con.execute(f"PRAGMA table_xinfo({quoted})") if int(row[6]) in (2, 3)
+    ]
+    if computed:
+        raise LayerFileError(
+            f"{label}: the table computes columns when read ({', '.join(map(str, computed))}); "
+            "only stored values are accepted"
+        )
+    source_crs = _gpkg_crs(con, int(srs_id), label, crs)
     cursor = con.execute(f"SELECT * FROM {quoted} LIMIT {MAX_FEATURES + 1}")
     names = [d[0] for d in cursor.description]
     features = []
@@ -330,6 +350,8 @@ def _gpkg_crs(con: sqlite3.Connection, srs_id: int, label: str, crs: str | None)
     org, code, definition = row
     if str(org).upper() == "EPSG" and int(code) == 4326:
         return None
+    if definition not in (None, "", "undefined"):
+        safe_crs_text(str(definition), f"{label}: the CRS definition")
     try:
         found = (
             CRS.from_wkt(str(definition))
@@ -343,7 +365,29 @@ def _gpkg_crs(con: sqlite3.Connection, srs_id: int, label: str, crs: str | None)
     return None if found.equals(CRS.from_epsg(4326), ignore_axis_order=True) else found
 
 
+# What a CRS definition may not name: files and grids PROJ would open (a FIFO would hang the
+# reader; any path could be probed) and addresses it would fetch.
+_CRS_REFERENCES = re.compile(
+    r"PARAMETERFILE|filename|\binit\s*=|grids\s*=|gridshift|tinshift|file:|https?:|ftp:|@",
+    re.IGNORECASE,
+)
+
+
+def safe_crs_text(text: str, what: str) -> None:
+    """Refuse a CRS definition that names a file, a grid or an address: only self-contained
+    definitions (and authority codes, such as EPSG:32638) are accepted."""
+    # "@null" is PROJ's built-in empty grid (EPSG:3857's usual WKT names it): no file.
+    found = _CRS_REFERENCES.search(re.sub(r"\+?nadgrids\s*=\s*@null\b", "", text, flags=re.I))
+    if found:
+        raise LayerFileError(
+            f"{what} refers to a file, a grid or an address ({found.group()!r}); give the CRS "
+            "by its code (such as EPSG:32638) or as a definition that names no file"
+        )
+
+
 def _crs(text: str, label: str) -> CRS:
+    if not re.fullmatch(r"[A-Za-z]+:\d+|\d+", text.strip()):
+        safe_crs_text(text, f"{label}: --crs")
     try:
         return CRS.from_user_input(text if ":" in text else f"EPSG:{text}")
     except CRSError:
@@ -417,6 +461,12 @@ def _shapefile(data: bytes, label: str, crs: str | None) -> tuple[dict[str, Any]
             )
         parts: dict[str, zipfile.ZipInfo] = {}
         for m in members:
+            if m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                # bzip2 and LZMA are unpacked without a bound on what a chunk expands to.
+                raise LayerFileError(
+                    f"{label}: {m.filename} is compressed with a method other than deflate; "
+                    "zip it again with the usual (deflate) compression"
+                )
             ext = Path(m.filename).suffix.lower()
             if ext not in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
                 continue  # read nothing else (.qmd, .xml, readme ...)
@@ -428,7 +478,8 @@ def _shapefile(data: bytes, label: str, crs: str | None) -> tuple[dict[str, Any]
             raise LayerFileError(f"{label}: the zip lacks {', '.join(missing)}")
         with tempfile.TemporaryDirectory(prefix="nkmap-shp-") as tmp:
             for ext, member in parts.items():
-                body = archive.read(member)
+                with archive.open(member) as stream:
+                    body = stream.read(member.file_size + 1)  # no more than it says it holds
                 if len(body) != member.file_size:
                     raise LayerFileError(f"{label}: {member.filename} is damaged")
                 # Fixed names in a private folder: nothing in the zip names a path.
@@ -437,6 +488,9 @@ def _shapefile(data: bytes, label: str, crs: str | None) -> tuple[dict[str, Any]
 
 
 def _read_shp(folder: Path, label: str, crs: str | None) -> tuple[dict[str, Any], list[str]]:
+    prj = folder / "layer.prj"
+    if prj.exists():
+        safe_crs_text(prj.read_bytes().decode("utf-8", "replace"), f"{label}: the .prj file")
     shp = (folder / "layer.shp").read_bytes()
     if len(shp) < 100 or shp[:4] != b"\x00\x00\x27\x0a":
         raise LayerFileError(f"{label}: the .shp file is not a Shapefile")

@@ -8,6 +8,7 @@ browser; Python updates the figures, changes, events and sources for the date it
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,9 @@ from nkmap.webmap.payload import Prepared, forget, prepare, prepared, transfers_
 
 if TYPE_CHECKING:
     from nkmap.layers.store import Checked
+
+
+LOG = logging.getLogger("nkmap.web")
 
 # Drawing exports (matplotlib) and reading uploads (GDAL, SQLite) are imported where they are
 # used, so that opening the dashboard does not wait for them.
@@ -661,6 +665,15 @@ def preview_upload(upload: Any, meta: dict[str, Any]) -> None:
         return
     except NkmapError as exc:
         st.error(f"Nothing was added: {escape_markdown(str(exc))}")
+        return
+    except Exception as exc:
+        # A failure no check foresaw: the server's log gets the traceback; the visitor gets
+        # the file's name and the kind of failure, never the server's paths.
+        LOG.exception("reading the upload %r failed", upload.name)
+        st.error(
+            f"Nothing was added: {escape_markdown(upload.name)} could not be read "
+            f"({escape_markdown(type(exc).__name__)})."
+        )
         return
     st.session_state["preview"] = checked
     st.session_state["preview_seq"] = st.session_state.get("preview_seq", 0) + 1

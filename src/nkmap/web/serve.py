@@ -39,11 +39,18 @@ def _warm() -> None:
     import nkmap.web.view  # noqa: F401
 
 
+def streamlit_argv(options: list[str]) -> list[str]:
+    """The command line Streamlit is started with. Run from any folder, the server keeps the
+    settings that matter to visitors: an unforeseen error shows its kind, never a traceback
+    with the server's paths (options given later override it)."""
+    return ["streamlit", "run", str(APP), "--client.showErrorDetails=type", *options]
+
+
 def main() -> None:
     threading.Thread(target=_warm, name="nkmap-warm", daemon=True).start()
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
+    sys.argv = streamlit_argv(sys.argv[1:])
     sys.exit(cli.main())
 
 
