@@ -464,9 +464,7 @@ def test_an_unforeseen_failure_reading_an_upload_shows_no_traceback(
     fill_add_form(at, (EXAMPLES / "oblast-centre.geojson").read_bytes(), "oblast-centre.geojson")
     assert not at.exception
     errors = [e.value for e in at.error]
-    assert errors == [
-        "Nothing was added: oblast\\-centre\\.geojson could not be read (RuntimeError\\)."
-    ] or any("could not be read" in e and "RuntimeError" in e for e in errors)
+    assert any("could not be read" in e and "RuntimeError" in e for e in errors), errors
     assert not any("/srv/secret" in e for e in errors)
 
 
