@@ -505,3 +505,33 @@ def test_unsafe_text_is_refused_at_the_door(
         check(load_atlas(geodata), Candidate("c.geojson", "geojson", doc), meta)
     assert any("U+" in p.found for p in caught.value.problems)
     assert snapshot(geodata) == before
+
+
+def test_two_adds_of_the_same_control_checked_at_once_cannot_both_land(geodata: Path) -> None:
+    """Both are checked against the atlas before either is saved (as two visitors' adds
+    would be); the second save finds the first's control and is refused."""
+    from nkmap.layers.store import save
+
+    atlas = load_atlas(geodata)
+    doc = {
+        "type": "FeatureCollection",
+        "features": [area(square(47.5, 40.8, 0.05), controller="armenian")],
+    }
+    meta = {
+        "id": "first",
+        "title": "T",
+        "kind": "area",
+        "shows": "control",
+        "valid_from": "2030-01-01",
+        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
+        "method": "m",
+        "uncertainty_km": 1,
+    }
+    first = check(atlas, Candidate("a.geojson", "geojson", doc), meta)
+    second = check(atlas, Candidate("b.geojson", "geojson", doc), {**meta, "id": "second"})
+    save(geodata, first)
+    before = snapshot(geodata)
+    with pytest.raises(ValidationError, match="overlaps control"):
+        save(geodata, second)
+    assert snapshot(geodata) == before
+    assert main(["validate", str(geodata)]) == 0

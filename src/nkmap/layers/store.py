@@ -232,6 +232,15 @@ def save(root: Path, checked: Checked, replace: bool = False) -> Path:
             raise CatalogError(f"layer {layer_id!r} is derived from the atlas's sources")
         if path.is_symlink() or (path.exists() and not taken):
             raise CatalogError(f"{path} exists but is not the catalog's: refusing to overwrite")
+        if checked.entry.shows == "control":
+            # Checked against the atlas as it was; another add may have landed since. Control
+            # layers tile the map, so the overlap check runs again on the atlas as it is now.
+            from nkmap.atlas.catalog import load_atlas
+
+            now = load_atlas(root)
+            found = _control_overlaps(now, checked.entry, checked.features, layer_id, replace)
+            if found:
+                raise ValidationError(str(path.name), found)
         entry = dict(checked.raw_entry)
         if taken:
             layers[taken[0]] = entry
