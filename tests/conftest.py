@@ -54,6 +54,17 @@ def feat(geometry: Any, **props: Any) -> dict[str, Any]:
     return {"type": "Feature", "properties": props, "geometry": geometry}
 
 
+def zigzag(teeth: int) -> dict[str, Any]:
+    """A valid polygon of thin teeth: GEOS's simplification recurses once per tooth on it."""
+    x0, y0, width, height = 46.5, 39.7, 0.3, 0.2
+    top = [
+        [x0 + width * i / (teeth - 1), y0 + (height if i % 2 == 0 else height * 0.02)]
+        for i in range(teeth)
+    ]
+    ring = [*top, [x0 + width, y0], [x0, y0], top[0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 WriteAtlas = Callable[[list[tuple[dict[str, Any], Any]]], Path]
 
 

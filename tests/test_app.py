@@ -478,3 +478,18 @@ def test_the_server_shows_visitors_no_tracebacks() -> None:
     argv = serve.streamlit_argv(["--server.port", "9999"])
     assert argv[:3] == ["streamlit", "run", str(serve.APP)]
     assert "--client.showErrorDetails=type" in argv and argv[-2:] == ["--server.port", "9999"]
+
+
+def test_the_dashboard_refuses_a_geometry_too_complex_for_geos_and_stays_up() -> None:
+    from conftest import zigzag
+
+    layer = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": zigzag(60_000)}],
+    }
+    at = open_add_tab()
+    fill_add_form(at, json.dumps(layer).encode(), "zigzag.geojson")
+    assert not at.exception
+    assert any("60,003 positions" in m.value and "20,000" in m.value for m in at.markdown)
+    at.run()  # the page keeps working
+    assert not at.exception

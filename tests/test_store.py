@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import square
+from conftest import square, zigzag
 from nkmap.atlas import validate
 from nkmap.atlas.catalog import load_atlas
 from nkmap.atlas.timeline import change_dates, state_at
@@ -535,3 +535,18 @@ def test_two_adds_of_the_same_control_checked_at_once_cannot_both_land(geodata: 
         save(geodata, second)
     assert snapshot(geodata) == before
     assert main(["validate", str(geodata)]) == 0
+
+
+def test_a_geometry_too_complex_for_geos_is_refused_before_geos_sees_it(tmp_path: Path) -> None:
+    """60,000 teeth used to overflow GEOS's stack (the process died with a segmentation
+    fault); now the ring's size is refused while the file is read, in well under a second."""
+    path = layer_file(tmp_path, area(zigzag(60_000)))
+    done = subprocess.run(
+        [sys.executable, "-m", "nkmap.cli", "validate", str(path), "--kind", "area"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "ring 0 has 60,003 positions" in done.stderr and "at most 20,000" in done.stderr

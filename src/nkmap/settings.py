@@ -26,6 +26,10 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 # Features and coordinate pairs in one layer.
 MAX_FEATURES = 10_000
 MAX_VERTICES = 1_000_000
+# Coordinate pairs in one ring or line: simplifying a part (for display) and intersecting it
+# cost up to the square of its size, and GEOS's simplification recurses once per vertex in the
+# worst case (a 60,000-vertex zigzag overflows its stack and kills the process).
+MAX_PART_VERTICES = 20_000
 # A layer's metadata file (.meta.json).
 MAX_META_BYTES = 1_000_000
 # Files inside one zipped Shapefile.

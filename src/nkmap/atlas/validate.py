@@ -16,7 +16,7 @@ from nkmap.atlas.dates import parse_date
 from nkmap.atlas.jsonfile import unsafe_text
 from nkmap.atlas.vocabulary import CONTROLLERS, KINDS, REGION_BBOX
 from nkmap.errors import DateError, Problem
-from nkmap.settings import MAX_FEATURES, MAX_VERTICES
+from nkmap.settings import MAX_FEATURES, MAX_PART_VERTICES, MAX_VERTICES
 
 REGION_MARGIN_DEG = 1.0  # layers may reach this far beyond the region (the base map does)
 COUNTRIES_MARGIN_DEG = 4.0  # country and province outlines reach further (a wide window)
@@ -158,6 +158,17 @@ def check_geometry(
             )
         )
         return None, problems
+    too_long = _check_parts(geom)
+    if too_long:
+        return None, [
+            *problems,
+            Problem(
+                where,
+                "geometry.coordinates",
+                too_long,
+                f"at most {MAX_PART_VERTICES:,} in one ring or line (simplify or split it)",
+            ),
+        ]
     ring_problem = _check_rings(geom)
     if ring_problem:
         return None, [
@@ -178,6 +189,26 @@ def check_geometry(
     elif shp.is_empty:
         problems.append(Problem(where, "geometry", "empty", "a non-empty geometry"))
     return shp, problems
+
+
+def _check_parts(geom: dict[str, Any]) -> str | None:
+    """A ring or line with more positions than GEOS can be trusted with (MAX_PART_VERTICES),
+    found before any geometry is made."""
+    gtype = geom["type"]
+    coords = geom["coordinates"]
+    if gtype == "LineString":
+        parts = [coords]
+    elif gtype in ("MultiLineString", "Polygon"):
+        parts = coords
+    elif gtype == "MultiPolygon":
+        parts = [ring for polygon in coords for ring in polygon]
+    else:
+        return None
+    for i, part in enumerate(parts):
+        if len(part) > MAX_PART_VERTICES:
+            what = "line" if "Line" in gtype else "ring"
+            return f"{what} {i} has {len(part):,} positions"
+    return None
 
 
 def _check_rings(geom: dict[str, Any]) -> str | None:
