@@ -387,3 +387,23 @@ def test_a_prj_that_names_a_grid_is_refused_before_gdal_reads_it(tmp_path: Path)
             dst.writestr(member.filename, body, zipfile.ZIP_DEFLATED)
     with pytest.raises(LayerFileError, match=r"layer\.zip: the \.prj file refers"):
         read_candidate(out.getvalue(), "layer.zip")
+
+
+def test_a_shx_that_does_not_match_its_shp_is_refused(tmp_path: Path) -> None:
+    """GDAL reads a Shapefile through its .shx index: an index from another file would drop
+    features without a word."""
+    three = gpd.GeoDataFrame({"n": [1, 2, 3]}, geometry=[SQUARE] * 3, crs=4326)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    good = shapefile_zip(tmp_path / "a", three)
+    two = shapefile_zip(tmp_path / "b", three.iloc[:2])
+    with zipfile.ZipFile(io.BytesIO(two)) as z:
+        short_index = next(z.read(m) for m in z.infolist() if m.filename.endswith(".shx"))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
+        for member in src.infolist():
+            body = short_index if member.filename.endswith(".shx") else src.read(member)
+            dst.writestr(member.filename, body, zipfile.ZIP_DEFLATED)
+    with pytest.raises(LayerFileError, match=r"layer\.zip: the \.shx index lists 2 features"):
+        read_candidate(out.getvalue(), "layer.zip")
+    assert len(read_candidate(good, "layer.zip").doc["features"]) == 3

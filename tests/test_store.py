@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 
 from conftest import square, zigzag
 from nkmap.atlas import validate
@@ -550,3 +551,33 @@ def test_a_geometry_too_complex_for_geos_is_refused_before_geos_sees_it(tmp_path
     )
     assert done.returncode == 1, done.stderr
     assert "ring 0 has 60,003 positions" in done.stderr and "at most 20,000" in done.stderr
+
+
+def test_a_polygon_that_would_cross_itself_once_stored_is_refused(geodata: Path) -> None:
+    """Valid at full precision: the spike's tip lies 0.4 m above the bottom edge. Rounded to
+    5 decimals, as stored, the tip touches the edge, the ring crosses itself, and the atlas
+    would no longer load."""
+    ring = [
+        [46.0, 39.0],
+        [46.1, 39.0],
+        [46.1, 39.1],
+        [46.05, 39.000004],
+        [46.0, 39.1],
+        [46.0, 39.0],
+    ]
+    assert shapely.Polygon(ring).is_valid
+    doc = {
+        "type": "FeatureCollection",
+        "features": [area({"type": "Polygon", "coordinates": [ring]})],
+    }
+    meta = {
+        "id": "spike",
+        "title": "T",
+        "kind": "area",
+        "valid_from": "2021-01-01",
+        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
+        "method": "m",
+        "uncertainty_km": 1,
+    }
+    with pytest.raises(ValidationError, match="once stored at about 1 m precision"):
+        check(load_atlas(geodata), Candidate("c.geojson", "geojson", doc), meta)

@@ -7,6 +7,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
@@ -19,6 +21,11 @@ def _round(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [_round(x) for x in obj]
     return obj
+
+
+def rounded_geometry(geom: BaseGeometry) -> BaseGeometry:
+    """The geometry with its coordinates rounded as stored (DECIMALS places, about 1 m)."""
+    return shapely.transform(geom, lambda xy: np.round(xy, DECIMALS))
 
 
 def feature(geom: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:

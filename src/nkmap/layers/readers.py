@@ -487,6 +487,19 @@ def _shapefile(data: bytes, label: str, crs: str | None) -> tuple[dict[str, Any]
             return _read_shp(Path(tmp), label, crs)
 
 
+def _shp_records(shp: bytes) -> int | None:
+    """How many records the .shp holds, counted from their headers (GDAL counts the .shx's);
+    None when the headers do not add up to the file."""
+    count, offset = 0, 100
+    while offset + 8 <= len(shp):
+        (words,) = struct.unpack(">i", shp[offset + 4 : offset + 8])
+        if words < 0:
+            return None
+        offset += 8 + 2 * words
+        count += 1
+    return count if offset == len(shp) else None
+
+
 def _read_shp(folder: Path, label: str, crs: str | None) -> tuple[dict[str, Any], list[str]]:
     prj = folder / "layer.prj"
     if prj.exists():
@@ -514,6 +527,12 @@ def _read_shp(folder: Path, label: str, crs: str | None) -> tuple[dict[str, Any]
     # GDAL's errors end here: whatever it finds wrong becomes a message naming the file.
     try:
         info = pyogrio.read_info(folder / "layer.shp")
+        held = _shp_records(shp)
+        if held is not None and held != info["features"]:
+            raise LayerFileError(
+                f"{label}: the .shx index lists {info['features']:,} features but the .shp "
+                f"holds {held:,}; the files do not belong together (zip them again)"
+            )
         if info["features"] > MAX_FEATURES:
             raise LayerFileError(
                 f"{label}: {info['features']:,} features; the limit is {MAX_FEATURES:,}"

@@ -25,7 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from nkmap.atlas.catalog import Atlas, with_layer
 from nkmap.atlas.dates import END_OF_TIME
 from nkmap.atlas.entries import LayerEntry, parse_entry
-from nkmap.atlas.geojson import collection_text, feature
+from nkmap.atlas.geojson import collection_text, feature, rounded_geometry
 from nkmap.atlas.geometry import area_km2
 from nkmap.atlas.jsonfile import read_json
 from nkmap.atlas.timeline import change_dates
@@ -130,6 +130,8 @@ def check(
     shows = raw.get("shows") if isinstance(raw.get("shows"), str) else None
     good, found = check_collection(candidate.doc, candidate.name, kind, shows)
     problems.extend(found)
+    good, found = _as_stored(good, candidate.name)
+    problems.extend(found)
     if not problems and entry is not None and entry.shows == "control":
         problems.extend(_control_overlaps(atlas, entry, good, candidate.name, replace))
     if problems or entry is None:
@@ -140,6 +142,28 @@ def check(
         entry, _ = parse_entry(raw, 0)
         assert entry is not None  # the same entry with more notes
     return Checked(entry, raw, good, notes)
+
+
+def _as_stored(
+    good: list[tuple[dict[str, Any], BaseGeometry]], name: str
+) -> tuple[list[tuple[dict[str, Any], BaseGeometry]], list[Problem]]:
+    """The features as they will be stored (coordinates rounded to about a metre), checked
+    again: a polygon valid at full precision may cross itself once rounded, and the atlas would
+    then refuse to load."""
+    stored, problems = [], []
+    for i, (props, geom) in enumerate(good):
+        rounded = rounded_geometry(geom)
+        if not rounded.is_valid:
+            problems.append(
+                Problem(
+                    f"{name}: feature {i}",
+                    "geometry",
+                    f"{shapely.is_valid_reason(rounded)} once stored at about 1 m precision",
+                    "a geometry still valid with coordinates rounded to 5 decimals",
+                )
+            )
+        stored.append((props, rounded))
+    return stored, problems
 
 
 def _control_overlaps(
