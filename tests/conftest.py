@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import sqlite3
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import Polygon
 
 from nkmap.atlas.catalog import Atlas, load_atlas
 
@@ -136,3 +141,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in BROWSER_MODULES:
             item.add_marker(pytest.mark.browser)
+
+
+# ---- crafted layer files (the readers' and the dashboard's tests) ----
+
+SQUARE = Polygon([(46.6, 39.7), (46.7, 39.7), (46.7, 39.8), (46.6, 39.8)])
+
+
+def gpkg_bytes(tmp_path: Path, frame: gpd.GeoDataFrame, name: str = "layer") -> bytes:
+    path = tmp_path / f"{name}.gpkg"
+    frame.to_file(path, driver="GPKG", layer=name)
+    return path.read_bytes()
+
+
+def shapefile_zip(tmp_path: Path, frame: gpd.GeoDataFrame, prefix: str = "") -> bytes:
+    folder = tmp_path / "shp"
+    folder.mkdir(exist_ok=True)
+    frame.to_file(folder / "roads.shp")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for part in sorted(folder.iterdir()):
+            z.write(part, prefix + part.name)
+    return out.getvalue()
+
+
+def gpkg_with(tmp_path: Path, *statements: str) -> bytes:
+    """A good GeoPackage (in EPSG:3857) changed by SQL statements."""
+    frame = gpd.GeoDataFrame({"name": ["a"]}, geometry=[SQUARE], crs=4326).to_crs(3857)
+    path = tmp_path / "crafted.gpkg"
+    frame.to_file(path, driver="GPKG", layer="layer")
+    con = sqlite3.connect(path)
+    with con:
+        for sql in statements:
+            con.execute(sql)
+    con.close()
+    return path.read_bytes()

@@ -4,18 +4,21 @@ address, what the map component is sent, and hostile layer text."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import threading
 import time
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import HOSTILE, HOSTILE_TITLE
+from conftest import HOSTILE, HOSTILE_TITLE, SQUARE, gpkg_with, shapefile_zip, zigzag
 from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.timeline import change_dates, transfers
 from nkmap.maps.export import export
@@ -256,7 +259,9 @@ def test_the_animation_is_drawn_in_the_background_with_progress(
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 
 
-def fill_add_form(at: AppTest, data: bytes, name: str, **fields: str) -> AppTest:
+def fill_add_form(
+    at: AppTest, data: bytes, name: str, kind: str = "point", **fields: str
+) -> AppTest:
     meta = json.loads((EXAMPLES / "oblast-centre.meta.json").read_text())
     values = {
         "add_id": meta["id"],
@@ -272,7 +277,7 @@ def fill_add_form(at: AppTest, data: bytes, name: str, **fields: str) -> AppTest
     at.file_uploader(key="add_file").set_value((name, data, "application/geo+json"))
     for key, value in values.items():
         at.text_input(key=key).input(value)
-    at.selectbox(key="add_kind").set_value("point")
+    at.selectbox(key="add_kind").set_value(kind)
     at.button(key="add_check").click().run()
     assert not at.exception, at.exception
     return at
@@ -480,16 +485,82 @@ def test_the_server_shows_visitors_no_tracebacks() -> None:
     assert "--client.showErrorDetails=type" in argv and argv[-2:] == ["--server.port", "9999"]
 
 
-def test_the_dashboard_refuses_a_geometry_too_complex_for_geos_and_stays_up() -> None:
-    from conftest import zigzag
-
-    layer = {
-        "type": "FeatureCollection",
-        "features": [{"type": "Feature", "properties": {}, "geometry": zigzag(60_000)}],
+def feature_collection(geometry: Any = None, **props: Any) -> bytes:
+    polygon = geometry or {
+        "type": "Polygon",
+        "coordinates": [[list(p) for p in SQUARE.exterior.coords]],
     }
+    feature = {"type": "Feature", "properties": props, "geometry": polygon}
+    return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+
+
+def rezipped(data: bytes, compression: int = zipfile.ZIP_DEFLATED, **bodies: bytes) -> bytes:
+    """A zip's members again, with some bodies replaced (by file ending) and another method."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for member in src.infolist():
+            ending = member.filename.rsplit(".", 1)[-1]
+            dst.writestr(member.filename, bodies.get(ending, src.read(member)), compression)
+    return out.getvalue()
+
+
+def hostile_uploads(tmp: Path) -> dict[str, tuple[bytes, str]]:
+    """Files a hostile visitor posts, each with what the refusal says."""
+    tip = [46.05, 39.000004]
+    spike = [[46.0, 39.0], [46.1, 39.0], [46.1, 39.1], tip, [46.0, 39.1], [46.0, 39.0]]
+    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[SQUARE], crs=4326)
+    (tmp / "shp").mkdir()
+    shp = shapefile_zip(tmp / "shp", frame)
+    kml = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE k [<!ENTITY a "b">]>'
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>&a;</name>'
+        "<Polygon><outerBoundaryIs><LinearRing><coordinates>46.6,39.7 46.7,39.7 46.7,39.8 "
+        "46.6,39.7</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>"
+    )
+    return {
+        "zigzag.geojson": (feature_collection(zigzag(60_000)), "60,003 positions"),
+        "spike.geojson": (
+            feature_collection({"type": "Polygon", "coordinates": [spike]}),
+            "about 1 m precision",
+        ),
+        "nan.geojson": (feature_collection().replace(b"{}", b'{"h": NaN}'), "NaN"),
+        "deep.geojson": (feature_collection(deep=json.loads("[" * 40 + "]" * 40)), "nested"),
+        "bell.geojson": (feature_collection(name="a\u0007b"), "U+0007"),
+        "surrogate.geojson": (
+            feature_collection().replace(b"{}", b'{"name": "\\ud800"}'),
+            "U+D800",
+        ),
+        "computed.gpkg": (
+            gpkg_with(
+                tmp,
+                "ALTER TABLE layer ADD COLUMN huge TEXT "
+                "GENERATED ALWAYS AS (printf('%.*c', 2000000000, 'x')) VIRTUAL",
+            ),
+            "computes columns",
+        ),
+        "grid.gpkg": (
+            gpkg_with(
+                tmp,
+                "UPDATE gpkg_spatial_ref_sys SET definition = "
+                "'+proj=longlat +nadgrids=/dev/zero' WHERE srs_id = 3857",
+            ),
+            "refers to a file",
+        ),
+        "bzip2.zip": (rezipped(shp, zipfile.ZIP_BZIP2), "other than deflate"),
+        "grid.zip": (rezipped(shp, prj=b"+proj=longlat +nadgrids=/etc/passwd"), "refers to a file"),
+        "utf16.kml": (kml.encode("utf-16"), "not a known format"),
+    }
+
+
+def test_the_dashboard_refuses_every_hostile_upload_and_stays_up(tmp_path: Path) -> None:
     at = open_add_tab()
-    fill_add_form(at, json.dumps(layer).encode(), "zigzag.geojson")
-    assert not at.exception
-    assert any("60,003 positions" in m.value and "20,000" in m.value for m in at.markdown)
+    for name, (data, said) in hostile_uploads(tmp_path).items():
+        fill_add_form(at, data, name, kind="area", add_id="hostile")
+        assert not at.exception, name
+        shown = " ".join([e.value for e in at.error] + [m.value for m in at.markdown]).replace(
+            "\\", ""
+        )
+        assert said in shown, (name, shown[:300])
+        assert not at.success or not at.success[0].value.startswith("Previewing"), name
     at.run()  # the page keeps working
     assert not at.exception

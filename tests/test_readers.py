@@ -13,14 +13,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Point
 
+from conftest import SQUARE, gpkg_bytes, gpkg_with, shapefile_zip
 from nkmap.atlas.validate import check_collection
 from nkmap.errors import LayerFileError
 from nkmap.layers.readers import check_wkb, read_candidate
 from nkmap.settings import MAX_FILE_BYTES
-
-SQUARE = Polygon([(46.6, 39.7), (46.7, 39.7), (46.7, 39.8), (46.6, 39.8)])
 
 
 def geojson(*features: dict[str, object]) -> bytes:
@@ -100,12 +99,6 @@ def test_heights_are_dropped_with_a_note() -> None:
 # ---- GeoPackage --------------------------------------------------------------------------------
 
 
-def gpkg_bytes(tmp_path: Path, frame: gpd.GeoDataFrame, name: str = "layer") -> bytes:
-    path = tmp_path / f"{name}.gpkg"
-    frame.to_file(path, driver="GPKG", layer=name)
-    return path.read_bytes()
-
-
 def test_geopackage_is_read_and_reprojected(tmp_path: Path) -> None:
     frame = gpd.GeoDataFrame({"name": ["a"], "pop": [3]}, geometry=[SQUARE], crs=4326)
     data = gpkg_bytes(tmp_path, frame.to_crs(3857))
@@ -160,17 +153,6 @@ def test_wkb_walker_accepts_simple_geometries_and_refuses_the_rest() -> None:
 
 
 # ---- zipped Shapefile ---------------------------------------------------------------------------
-
-
-def shapefile_zip(tmp_path: Path, frame: gpd.GeoDataFrame, prefix: str = "") -> bytes:
-    folder = tmp_path / "shp"
-    folder.mkdir(exist_ok=True)
-    frame.to_file(folder / "roads.shp")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for part in sorted(folder.iterdir()):
-            z.write(part, prefix + part.name)
-    return out.getvalue()
 
 
 def test_zipped_shapefile_is_read_and_reprojected(tmp_path: Path) -> None:
@@ -308,19 +290,6 @@ def test_a_corrupt_shapefile_ends_in_an_nkmap_error(tmp_path: Path) -> None:
 def test_kml_that_is_not_utf8_is_refused(data: bytes) -> None:
     with pytest.raises(LayerFileError, match=r"x\.kml"):
         read_candidate(data, "x.kml")
-
-
-def gpkg_with(tmp_path: Path, *statements: str) -> bytes:
-    """A good GeoPackage (in EPSG:3857) changed by SQL statements."""
-    frame = gpd.GeoDataFrame({"name": ["a"]}, geometry=[SQUARE], crs=4326).to_crs(3857)
-    path = tmp_path / "crafted.gpkg"
-    frame.to_file(path, driver="GPKG", layer="layer")
-    con = sqlite3.connect(path)
-    with con:
-        for sql in statements:
-            con.execute(sql)
-    con.close()
-    return path.read_bytes()
 
 
 @pytest.mark.parametrize(
