@@ -581,3 +581,19 @@ def test_a_polygon_that_would_cross_itself_once_stored_is_refused(geodata: Path)
     }
     with pytest.raises(ValidationError, match="once stored at about 1 m precision"):
         check(load_atlas(geodata), Candidate("c.geojson", "geojson", doc), meta)
+
+
+def test_an_add_keeps_the_atlas_readable_by_others_as_the_umask_says(
+    geodata: Path, tmp_path: Path
+) -> None:
+    """A service account reading geodata/ can still read the catalog and the new layer."""
+    import os
+
+    path = layer_file(tmp_path, area())
+    old = os.umask(0o022)
+    try:
+        assert add(geodata, path, *META) == 0
+    finally:
+        os.umask(old)
+    for written in (geodata / "catalog.json", geodata / "layers" / "field-sites.geojson"):
+        assert written.stat().st_mode & 0o777 == 0o644, written
