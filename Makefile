@@ -11,7 +11,7 @@ CACHE := build-cache
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: install run test check lint typecheck pytest bench bench-compare bench-exports screenshots geodata geodata-check clean
+.PHONY: install run test check lint typecheck pytest fuzz bench bench-compare bench-exports screenshots geodata geodata-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP) $(BROWSER)
 	$(BIN)/pytest -n auto -m "not browser"
 	$(BIN)/pytest -m browser
+
+# Many more generated inputs than `make test`'s fixed set, at random (a few minutes).
+fuzz: $(STAMP)
+	NKMAP_FUZZ_PROFILE=fuzz NKMAP_FUZZ_ADDS=200 $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 $(BROWSER):
 	$(SUDO) apt-get update -q

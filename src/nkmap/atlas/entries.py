@@ -62,9 +62,10 @@ def parse_entry(raw: Any, index: int) -> tuple[LayerEntry | None, list[Problem]]
     for key in ("title", "description", "method", "file"):
         if key not in missing and not isinstance(raw[key], str):
             problems.append(Problem(where, key, type(raw[key]).__name__, "a string"))
-    if "kind" not in missing and raw["kind"] not in KINDS:
+    # Membership only for strings: a list or an object is refused, not hashed.
+    if "kind" not in missing and (not isinstance(raw["kind"], str) or raw["kind"] not in KINDS):
         problems.append(Problem(where, "kind", repr(raw["kind"]), ", ".join(KINDS)))
-    if "shows" not in missing and raw["shows"] not in SHOWS:
+    if "shows" not in missing and (not isinstance(raw["shows"], str) or raw["shows"] not in SHOWS):
         problems.append(Problem(where, "shows", repr(raw["shows"]), ", ".join(sorted(SHOWS))))
     dates: dict[str, dt.date | None] = {}
     for key in ("valid_from", "valid_to"):

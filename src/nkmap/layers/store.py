@@ -116,11 +116,9 @@ def check(
             url = src.get("url") if isinstance(src, dict) else None
             if isinstance(url, str) and not url.startswith(("https://", "http://")):
                 problems.append(Problem(where, f"sources[{i}].url", repr(url)[:60], "http(s)://"))
-    entry = None
-    if "file" in raw:
-        entry, found = parse_entry(raw, 0)
-    else:  # the id is refused above; check the rest all the same
-        found = parse_entry({**raw, "id": "x", "file": "layers/x.geojson"}, 0)[1]
+    entry, found = parse_entry(raw, 0)  # every field, also when the id is refused
+    if "file" not in raw:  # the id is refused above, and the file's name follows from it
+        found = [p for p in found if p.field != "file"]
     seen = {p.field for p in problems}
     for p in found:  # the catalog's checks, named after this layer, one problem per field
         if p.field not in seen:
