@@ -70,6 +70,20 @@ def zigzag(teeth: int) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
+def layer_meta(**overrides: Any) -> dict[str, Any]:
+    """A new area layer's metadata that passes every check, with some fields overridden."""
+    return {
+        "id": "sites",
+        "title": "Sites",
+        "kind": "area",
+        "valid_from": "2021-01-01",
+        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
+        "method": "m",
+        "uncertainty_km": 1,
+        **overrides,
+    }
+
+
 WriteAtlas = Callable[[list[tuple[dict[str, Any], Any]]], Path]
 
 

@@ -22,12 +22,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import layer_meta
 from nkmap.atlas.catalog import load_atlas
 from nkmap.atlas.validate import check_collection
 from nkmap.errors import NkmapError
 from nkmap.layers.meta import META_FIELDS
 from nkmap.layers.readers import Candidate, read_candidate
 from nkmap.layers.store import check, save
+
+# Each run makes many inputs: `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
 
 settings.register_profile(
     "ci",
@@ -176,27 +180,11 @@ def fuzz_geodata(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @settings(max_examples=int(os.environ.get("NKMAP_FUZZ_ADDS", "20")))
 @given(meta=METADATA, props=st.dictionaries(TEXT, JSON, max_size=3))
 @example(
-    meta={
-        "id": "ok-layer",
-        "title": "T",
-        "kind": "area",
-        "valid_from": "2021-01-01",
-        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
-        "method": "m",
-        "uncertainty_km": 1,
-    },
+    meta=layer_meta(id="ok-layer", title="T"),
     props={},
 )
 @example(
-    meta={
-        "id": "nan",
-        "title": "T",
-        "kind": "area",
-        "valid_from": "2021-01-01",
-        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
-        "method": "m",
-        "uncertainty_km": 1e999,
-    },
+    meta=layer_meta(id="nan", title="T", uncertainty_km=1e999),
     props={},
 )
 # Found by fuzzing: a list where a word was expected was hashed (TypeError).

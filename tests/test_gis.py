@@ -20,6 +20,8 @@ from nkmap.cli import main
 from nkmap.maps.gis import SETTLEMENT_COLUMNS, csv_bytes, kml
 
 KML = "{http://www.opengis.net/kml/2.2}"
+# Each writes the whole atlas: `make check` leaves them to `make test`, as it does the exports.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import shapely
 
-from conftest import square, zigzag
+from conftest import layer_meta, square, zigzag
 from nkmap.atlas import validate
-from nkmap.atlas.catalog import load_atlas
+from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.timeline import change_dates, state_at
 from nkmap.cli import main
 from nkmap.errors import ValidationError
@@ -237,15 +237,9 @@ def test_count_limits_carry_the_limit(
     monkeypatch.setattr(validate, limit, value)
     doc = {"type": "FeatureCollection", "features": [area(), area(), area()]}
     candidate = Candidate("candidate.geojson", "geojson", doc)
-    meta = {
-        "id": "sites",
-        "title": "Sites",
-        "kind": "area",
-        "valid_from": "2021-03-01",
-        "sources": [{"title": "t", "url": "https://e.org/", "licence": "CC0"}],
-        "method": "m",
-        "uncertainty_km": 1,
-    }
+    meta = layer_meta(
+        valid_from="2021-03-01", sources=[{"title": "t", "url": "https://e.org/", "licence": "CC0"}]
+    )
     with pytest.raises(ValidationError, match=re.escape(message)):
         check(atlas, candidate, meta)
 
@@ -419,6 +413,7 @@ def with_option(option: str, value: str) -> list[str]:
     return args
 
 
+@pytest.mark.slow  # each case loads the atlas through the command line
 @pytest.mark.parametrize(
     ("option", "value", "problem"),
     [
@@ -459,21 +454,13 @@ def test_an_add_that_would_leave_the_atlas_unloadable_is_refused(
     ids=["nan", "infinity", "nested-40-deep"],
 )
 def test_properties_the_atlas_cannot_store_or_read_back_are_refused(
-    geodata: Path, props: dict[str, Any]
+    geodata: Path, atlas: Atlas, props: dict[str, Any]
 ) -> None:
     before = snapshot(geodata)
     doc = {"type": "FeatureCollection", "features": [area(**props)]}
-    meta = {
-        "id": "odd-props",
-        "title": "T",
-        "kind": "area",
-        "valid_from": "2021-01-01",
-        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
-        "method": "m",
-        "uncertainty_km": 1,
-    }
+    meta = layer_meta(id="odd-props", title="T")
     with pytest.raises(ValidationError) as caught:
-        check(load_atlas(geodata), Candidate("c.gpkg", "gpkg", doc), meta)
+        check(atlas, Candidate("c.gpkg", "gpkg", doc), meta)
     assert [p.field for p in caught.value.problems] == ["properties"]
     assert snapshot(geodata) == before
 
@@ -489,21 +476,13 @@ def test_properties_the_atlas_cannot_store_or_read_back_are_refused(
     ids=["control", "bidi-override", "lone-surrogate", "control-in-key"],
 )
 def test_unsafe_text_is_refused_at_the_door(
-    geodata: Path, title: str, props: dict[str, Any]
+    geodata: Path, atlas: Atlas, title: str, props: dict[str, Any]
 ) -> None:
     before = snapshot(geodata)
     doc = {"type": "FeatureCollection", "features": [area(**props)]}
-    meta = {
-        "id": "texts",
-        "title": title,
-        "kind": "area",
-        "valid_from": "2021-01-01",
-        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
-        "method": "m",
-        "uncertainty_km": 1,
-    }
+    meta = layer_meta(id="texts", title=title)
     with pytest.raises(ValidationError) as caught:
-        check(load_atlas(geodata), Candidate("c.geojson", "geojson", doc), meta)
+        check(atlas, Candidate("c.geojson", "geojson", doc), meta)
     assert any("U+" in p.found for p in caught.value.problems)
     assert snapshot(geodata) == before
 
@@ -553,7 +532,7 @@ def test_a_geometry_too_complex_for_geos_is_refused_before_geos_sees_it(tmp_path
     assert "ring 0 has 60,003 positions" in done.stderr and "at most 20,000" in done.stderr
 
 
-def test_a_polygon_that_would_cross_itself_once_stored_is_refused(geodata: Path) -> None:
+def test_a_polygon_that_would_cross_itself_once_stored_is_refused(atlas: Atlas) -> None:
     """Valid at full precision: the spike's tip lies 0.4 m above the bottom edge. Rounded to
     5 decimals, as stored, the tip touches the edge, the ring crosses itself, and the atlas
     would no longer load."""
@@ -570,17 +549,9 @@ def test_a_polygon_that_would_cross_itself_once_stored_is_refused(geodata: Path)
         "type": "FeatureCollection",
         "features": [area({"type": "Polygon", "coordinates": [ring]})],
     }
-    meta = {
-        "id": "spike",
-        "title": "T",
-        "kind": "area",
-        "valid_from": "2021-01-01",
-        "sources": [{"title": "S", "url": "https://example.org", "licence": "CC0"}],
-        "method": "m",
-        "uncertainty_km": 1,
-    }
+    meta = layer_meta(id="spike", title="T")
     with pytest.raises(ValidationError, match="once stored at about 1 m precision"):
-        check(load_atlas(geodata), Candidate("c.geojson", "geojson", doc), meta)
+        check(atlas, Candidate("c.geojson", "geojson", doc), meta)
 
 
 def test_an_add_keeps_the_atlas_readable_by_others_as_the_umask_says(
