@@ -48,10 +48,6 @@ def load(geodata: Path | str | None = None) -> Atlas:
     return Atlas(catalog, gazetteer)
 
 
-def _day(value: dt.date | str, what: str = "date") -> dt.date:
-    return parse_date(value, what)
-
-
 class Atlas:
     """The atlas of territorial control: its dates, the state on any date, places and their
     history, what changed hands, and maps of it."""
@@ -80,14 +76,14 @@ class Atlas:
         """What the map shows on ``date``: the areas held, the lines and the events of that
         day and before, one row per feature (EPSG:4326), with controller, sources, method and
         uncertainty. The timeless base map is left out (it is ``atlas.catalog``'s)."""
-        features = state_at(self.catalog, _day(date)).features
+        features = state_at(self.catalog, parse_date(date)).features
         return feature_table(self.catalog, features[~features["shows"].isin(BASE_MAP)])
 
     def where(self, place: str | tuple[float, float], date: dt.date | str) -> dict[str, Any]:
         """Who held a place on ``date``: a settlement by any of its names (the gazetteer's
         answer, with sources, and what the map shows at its position), or a point as
         ``(lat, lon)``."""
-        day = _day(date)
+        day = parse_date(date)
         if isinstance(place, str):
             return place_on(self.catalog, self.gazetteer, self.gazetteer.resolve(place), day)
         if len(place) != 2:
@@ -115,7 +111,7 @@ class Atlas:
     def changes(self, first: dt.date | str, second: dt.date | str) -> gpd.GeoDataFrame:
         """What changed hands between two dates: one row for each pair of sides, with the
         land and its area, largest first."""
-        moved = transfers(self.catalog, _day(first, "first"), _day(second, "second"))
+        moved = transfers(self.catalog, parse_date(first, "first"), parse_date(second, "second"))
         return gpd.GeoDataFrame(
             {
                 "before": [t.before for t in moved],
@@ -130,7 +126,7 @@ class Atlas:
         """The km2 each side held on ``date`` in the mapped region."""
         return {
             side: round(km2, 1)
-            for side, km2 in areas_by_controller(state_at(self.catalog, _day(date))).items()
+            for side, km2 in areas_by_controller(state_at(self.catalog, parse_date(date))).items()
         }
 
     def folium_map(
@@ -142,7 +138,7 @@ class Atlas:
         from nkmap.maps.folium_maps import state_map
 
         return state_map(
-            self.catalog, _day(date), None if compare is None else _day(compare), names
+            self.catalog, parse_date(date), None if compare is None else parse_date(compare), names
         )
 
     def folium_timeline(self, names: str = "both") -> folium.Map:
