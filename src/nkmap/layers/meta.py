@@ -105,7 +105,14 @@ LAYER_META: tuple[MetaField, ...] = (
         option="--exact",
         option_help="the layer is not approximate",
     ),
-    MetaField("notes", "Notes, one a line", "lines", "a note (repeat for more)", option="--note"),
+    MetaField(
+        "notes",
+        "Notes, one a line",
+        "lines",
+        "what a reader should know about the layer",
+        option="--note",
+        option_help="a note (repeat for more)",
+    ),
 )
 # The catalog's fields a layer's metadata may hold, in the catalog's order.
 META_FIELDS = tuple(f.key for f in LAYER_META)
