@@ -11,6 +11,7 @@ that once got through are kept below as explicit examples.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -24,11 +25,16 @@ from hypothesis import strategies as st
 
 from conftest import layer_meta
 from nkmap.atlas.catalog import load_atlas
+from nkmap.atlas.timeline import Change
 from nkmap.atlas.validate import check_collection
 from nkmap.errors import NkmapError
 from nkmap.layers.meta import META_FIELDS
 from nkmap.layers.readers import Candidate, read_candidate
 from nkmap.layers.store import check, save
+from nkmap.present.basemaps import BASE_MAPS
+from nkmap.present.style import NAME_FORMS
+from nkmap.web.view import View, parse_view, view_params, with_map_value
+from nkmap.webmap.value import MapValue
 
 # Each run makes many inputs: `make check` leaves them to `make test`.
 pytestmark = pytest.mark.slow
@@ -211,3 +217,37 @@ def test_an_accepted_add_loads_and_a_refused_one_changes_nothing(
     atlas = load_atlas(root)  # the atlas still loads, with the layer in it
     assert checked.entry.id in {e.id for e in atlas.entries}
     assert path.is_file()
+
+
+# ---- the dashboard's address and the page's reports --------------------------------------
+
+CHANGES = [
+    Change(dt.date(1923, 7, 7), "Oblast created"),
+    Change(dt.date(1994, 5, 12), "Ceasefire"),
+    Change(dt.date(2020, 11, 10), "Ceasefire statement"),
+]
+PARAMS = st.dictionaries(
+    st.one_of(st.sampled_from(["date", "compare", "names", "base", "view", "place"]), TEXT),
+    st.one_of(
+        TEXT,
+        st.sampled_from(["2020-11-10", "1900-01-01", "9999-12-31", "46.7,39.8,9", "nan,nan,9"]),
+    ),
+    max_size=6,
+)
+
+
+@given(params=PARAMS)
+@example(params={"date": "2020-02-30", "view": "1e999,1e999,1e999", "base": "<script>"})
+def test_any_page_address_opens_a_view_with_notes_never_an_error(params: dict[str, str]) -> None:
+    view = parse_view(params, CHANGES)
+    assert view.date in {c.date for c in CHANGES}
+    assert view.base in BASE_MAPS and view.names in NAME_FORMS
+    assert view_params(view)["date"] == view.date.isoformat()
+
+
+@given(raw=JSON)
+@example(raw={"date": "2020-11-10", "view": [1e308, 1e308, 99], "bounds": [0, 0, 1e308, 1e308]})
+def test_anything_the_page_reports_changes_the_view_or_nothing(raw: Any) -> None:
+    before = View(dt.date(2020, 11, 10))
+    after = with_map_value(before, MapValue.read(raw), CHANGES)
+    assert after.date in {c.date for c in CHANGES} and after.base in BASE_MAPS
