@@ -417,15 +417,15 @@ def with_option(option: str, value: str) -> list[str]:
 @pytest.mark.parametrize(
     ("option", "value", "problem"),
     [
-        ("--uncertainty-km", "nan", "uncertainty_km"),
-        ("--uncertainty-km", "inf", "uncertainty_km"),
-        ("--uncertainty-km", "1e999", "uncertainty_km"),
-        ("--id", "field-sites\n", "id"),
-        ("--id", "con", "id"),
-        ("--id", "lpt1", "id"),
+        ("--uncertainty-km", "nan", ": uncertainty_km: found nan"),
+        ("--uncertainty-km", "inf", ": uncertainty_km: found inf"),
+        ("--uncertainty-km", "1e999", ": uncertainty_km: found inf"),
+        ("--id", "field-sites\n", ": id: found 'field-sites\\n'"),
+        ("--id", "con", ": id: found 'con'"),
+        ("--id", "lpt1", ": id: found 'lpt1'"),
         # Derived from the atlas's sources: an add never replaces them, even when asked.
-        ("--id", "events", "derived"),
-        ("--id", "control-1994-2020", "derived"),
+        ("--id", "events", ": id: found 'events' is derived"),
+        ("--id", "control-1994-2020", ": id: found 'control-1994-2020' is derived"),
     ],
 )
 def test_an_add_that_would_leave_the_atlas_unloadable_is_refused(

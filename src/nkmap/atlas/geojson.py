@@ -7,9 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-import shapely
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 DECIMALS = 5
@@ -24,8 +22,10 @@ def _round(obj: Any) -> Any:
 
 
 def rounded_geometry(geom: BaseGeometry) -> BaseGeometry:
-    """The geometry with its coordinates rounded as stored (DECIMALS places, about 1 m)."""
-    return shapely.transform(geom, lambda xy: np.round(xy, DECIMALS))
+    """The geometry exactly as it will be stored: its coordinates rounded by :func:`feature`
+    (DECIMALS places, about 1 m)."""
+    stored: BaseGeometry = shape(feature(geom, {})["geometry"])
+    return stored
 
 
 def feature(geom: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:

@@ -153,10 +153,10 @@ def _style(shows: str, controller: str | None) -> dict[str, Any]:
     }
 
 
-def _features(atlas: Atlas, features: pd.DataFrame) -> list[dict[str, Any]]:
+def _features(atlas: Atlas, features: pd.DataFrame, table: pd.DataFrame) -> list[dict[str, Any]]:
     """Display features (simplified below each layer's uncertainty) carrying only their style,
-    escaped texts and dates: nothing else of a layer reaches the page."""
-    table = feature_table(atlas, features)
+    escaped texts and dates: nothing else of a layer reaches the page. ``table`` is the
+    features' :func:`feature_table`, row for row."""
     out = []
     for (_, row), props in zip(table.iterrows(), features["properties"], strict=True):
         tip, popup = _texts(row, feature_sources(atlas.entry(row["layer"]), props or {}))
@@ -351,7 +351,7 @@ def state_map(
     events = state["shows"] == "events"
     state = state[~events | (state["valid_from"] == day)]
     table = feature_table(atlas, state)
-    _layer(_features(atlas, state), "State").add_to(m)
+    _layer(_features(atlas, state, table), "State").add_to(m)
     title = f"{day:%-d %B %Y}"
     entries = _legend_entries(table)
     if compare is not None:
@@ -488,7 +488,7 @@ def timeline_map(atlas: Atlas, names: str = "both") -> folium.Map:
     timeline = Timeline.of(atlas)
     dated = atlas.features[~atlas.features["shows"].isin(BASE_MAP)]
     table = feature_table(atlas, dated)
-    layer = _layer(_features(atlas, dated), "Control through time")
+    layer = _layer(_features(atlas, dated, table), "Control through time")
     layer.add_to(m)
     dates = [
         {"date": c.date.isoformat(), "long": f"{c.date:%-d %B %Y}", "label": c.label}

@@ -64,8 +64,9 @@ ul.maps img {{ width: 100%; border: 1px solid #ccc; }}
 """
 
 
-def _link(title: str, url: str) -> str:
-    return html_link(title, url, new_tab=False)
+def _cited(title: str, url: str, licence: str) -> str:
+    """A source as a list item: its title linked (http(s) only) and its licence, escaped."""
+    return f"<li>{html_link(title, url, new_tab=False)} ({escape_html(licence)})</li>"
 
 
 def key_dates(atlas: Atlas, changes: list[Change]) -> list[dt.date]:
@@ -85,17 +86,12 @@ def _sources_page(atlas: Atlas, gazetteer: Gazetteer) -> str:
         f'<p class="muted">{escape_html(data_credit(atlas.data_version))}. '
         '<a href="index.html">Back to the atlas</a></p>',
         "<h2>Base map and software</h2><ul>",
-        *(
-            f"<li>{_link(c.text, c.url)} ({escape_html(c.licence)})</li>"
-            for c in (NATURAL_EARTH, GEONAMES, LEAFLET)
-        ),
+        *(_cited(c.text, c.url, c.licence) for c in (NATURAL_EARTH, GEONAMES, LEAFLET)),
         "</ul>",
     ]
 
     def layer(entry: LayerEntry) -> str:
-        cited = "".join(
-            f"<li>{_link(s.title, s.url)} ({escape_html(s.licence)})</li>" for s in entry.sources
-        )
+        cited = "".join(_cited(s.title, s.url, s.licence) for s in entry.sources)
         approx = "approximate; " if entry.approximate else ""
         return (
             f'<h3 id="layer-{escape_html(entry.id)}">{escape_html(entry.title)}</h3>'
@@ -108,7 +104,7 @@ def _sources_page(atlas: Atlas, gazetteer: Gazetteer) -> str:
     if len(gazetteer):
         parts.append("<h2>Places: positions and dated control</h2><ul>")
         parts += [
-            f"<li>{_link(s.title, s.url)} ({escape_html(s.licence)})</li>"
+            _cited(s.title, s.url, s.licence)
             for s in sorted(gazetteer.sources.values(), key=lambda s: s.title.lower())
         ]
         parts.append("</ul>")
