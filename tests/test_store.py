@@ -18,14 +18,15 @@ from typing import Any
 import pytest
 import shapely
 
-from conftest import layer_meta, square, zigzag
+from conftest import WriteAtlas, collection, entry, feat, layer_meta, square, zigzag
 from nkmap.atlas import validate
 from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.timeline import change_dates, state_at
 from nkmap.cli import main
-from nkmap.errors import ValidationError
+from nkmap.errors import CatalogError, ValidationError
+from nkmap.layers.add import check_layer
 from nkmap.layers.readers import Candidate
-from nkmap.layers.store import check
+from nkmap.layers.store import check, save
 from nkmap.settings import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -347,31 +348,58 @@ def test_add_reads_the_metadata_kept_beside_the_file(
 
 
 @pytest.mark.parametrize("replace", [False, True])
-def test_a_failed_catalog_write_changes_nothing_and_the_add_can_be_retried(
-    geodata: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replace: bool
+def test_a_write_that_fails_at_any_step_leaves_the_old_atlas_or_the_new_one(
+    write_atlas: WriteAtlas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replace: bool
 ) -> None:
-    import nkmap.layers.store
+    import os
 
+    geodata = write_atlas(
+        [(entry("held"), collection(feat(square(46.0, 40.0), controller="armenian")))]
+    )
     candidate = layer_file(tmp_path, area(name="site"))
     if replace:
         (tmp_path / "first").mkdir()
         assert add(geodata, layer_file(tmp_path / "first", area(name="old site")), *META) == 0
-    before = snapshot(geodata)
-    real = nkmap.layers.store.write_atomic
-
-    def disk_full(path: Path, data: bytes) -> None:
-        if path.name == "catalog.json":
-            raise OSError(28, "No space left on device", str(path))
-        real(path, data)
-
-    monkeypatch.setattr(nkmap.layers.store, "write_atomic", disk_full)
     more = ["--replace"] if replace else []
-    assert add(geodata, candidate, *META, "--title", "Field sites, again", *more) == 1
-    assert snapshot(geodata) == before  # the layer file is as it was, or gone again
-    monkeypatch.setattr(nkmap.layers.store, "write_atomic", real)
-    assert add(geodata, candidate, *META, "--title", "Field sites, again", *more) == 0
-    assert load_atlas(geodata).entry("field-sites").title == "Field sites, again"
-    assert "old site" not in (geodata / "layers" / "field-sites.geojson").read_text()
+    template = tmp_path / "template"
+    shutil.copytree(geodata, template)
+    before = snapshot(template)
+    real = {name: getattr(os, name) for name in ("replace", "fsync", "unlink")}
+    outcomes = []
+    for fail_at in range(1, 40):
+        root = tmp_path / f"try-{fail_at}"
+        shutil.copytree(template, root)
+        calls = 0
+
+        def disk_full(name: str, *args: Any, at: int = fail_at, **kwargs: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == at:
+                raise OSError(28, "No space left on device")
+            return real[name](*args, **kwargs)
+
+        for name in real:
+            monkeypatch.setattr(os, name, lambda *a, _n=name, **k: disk_full(_n, *a, **k))
+        code = add(root, candidate, *META, "--title", "Field sites, again", *more)
+        monkeypatch.undo()
+        if calls < fail_at:  # every step was taken without a failure: all steps are covered
+            assert code == 0
+            break
+        if code == 1:  # refused: nothing changed, and trying again works
+            outcomes.append("old")
+            assert snapshot(root) == before
+            assert add(root, candidate, *META, "--title", "Field sites, again", *more) == 0
+        else:  # it landed: the atlas is the new one and loads
+            outcomes.append("new")
+        assert load_atlas(root).entry("field-sites").title == "Field sites, again"
+        # The next save tidies whatever the failed step left behind.
+        assert add(root, candidate, *META, "--id", "more-sites", "--title", "More") == 0
+        assert not [p for p in root.rglob(".*") if p.is_file()]
+        assert "old site" not in (root / "layers" / "field-sites.geojson").read_text()
+    else:
+        raise AssertionError("the add took more steps than tried")
+    # Failures before the commit and after it were both met.
+    assert "old" in outcomes and "new" in outcomes, outcomes
 
 
 def test_metadata_puts_what_was_given_over_the_metadata_file() -> None:
@@ -442,6 +470,51 @@ def test_an_add_that_would_leave_the_atlas_unloadable_is_refused(
     assert problem in capsys.readouterr().err
     assert snapshot(geodata) == before
     assert main(["--geodata", str(geodata), "layers"]) == 0
+
+
+def test_a_layer_that_would_outgrow_the_limit_once_stored_is_refused(
+    geodata: Path, atlas: Atlas
+) -> None:
+    # Read from 6.8 MB of "1E9", each number is stored as "1000000000.0": 23.8 MB, over the
+    # limit the loader enforces, and the atlas would never load again.
+    text = '{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": '
+    text += '{"type": "Point", "coordinates": [46.7, 39.8]}, "properties": {"v": ['
+    text += ",".join(["1E9"] * 1_700_000) + "]}}]}"
+    assert len(text) < MAX_FILE_BYTES
+    before = snapshot(geodata)
+    meta = layer_meta(id="numbers", title="T", kind="point")
+    with pytest.raises(ValidationError) as caught:
+        check_layer(atlas, text.encode(), "numbers.geojson", meta)
+    [problem] = caught.value.problems
+    assert problem.field == "file"
+    assert "23,800,1" in problem.found and "once stored" in problem.found
+    assert snapshot(geodata) == before
+
+
+def test_an_add_is_loaded_as_stored_before_it_lands(
+    write_atlas: WriteAtlas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nkmap.atlas.jsonfile
+
+    root = write_atlas(
+        [(entry("held"), collection(feat(square(46.0, 40.0), controller="armenian")))]
+    )
+    checked = check_layer(
+        load_atlas(root), layer_file_text(area()).encode(), "c.geojson", layer_meta()
+    )
+    # The layer is small, but the catalog it makes would be over the loader's limit: only
+    # loading what the add would store finds it.
+    size = (root / "catalog.json").stat().st_size + 100
+    monkeypatch.setattr(nkmap.atlas.jsonfile, "MAX_FILE_BYTES", size)
+    before = snapshot(root)
+    with pytest.raises(CatalogError) as caught:
+        save(root, checked)
+    assert "as the atlas would store it" in str(caught.value)
+    assert f"the limit is {size:,} bytes" in str(caught.value)
+    assert snapshot(root) == before
+    monkeypatch.undo()
+    assert save(root, checked) == root / "layers" / "sites.geojson"
+    assert "sites" in load_atlas(root).by_id
 
 
 @pytest.mark.parametrize(

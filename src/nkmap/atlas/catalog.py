@@ -62,13 +62,15 @@ def _resolve(value: Any, fallback: dt.date) -> dt.date:
     return fallback if value is None else parse_date(value)
 
 
-def load_atlas(root: Path | str | None = None) -> Atlas:
-    """Load and check the catalog in ``root`` (default: the repository's geodata/).
+def load_atlas(root: Path | str | None = None, catalog: Path | None = None) -> Atlas:
+    """Load and check the catalog in ``root`` (default: the repository's geodata/), or the
+    catalog at ``catalog`` with its files named from ``root`` (an add is loaded so, staged,
+    before it is swapped in).
 
     Raises :class:`ValidationError` listing every problem in every entry and file.
     """
     root = Path(root) if root is not None else default_geodata()
-    doc, path = read_catalog(root)
+    doc, path = read_catalog(root, catalog)
     problems: list[Problem] = []
     entries: list[LayerEntry] = []
     seen: set[str] = set()

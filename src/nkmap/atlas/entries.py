@@ -154,9 +154,10 @@ def data_version_of(doc: dict[str, Any], path: Path) -> str:
     return value
 
 
-def read_catalog(root: Path) -> tuple[dict[str, Any], Path]:
-    """The catalog's JSON object (with its 'layers' list) and its path."""
-    path = root / CATALOG_FILE
+def read_catalog(root: Path, path: Path | None = None) -> tuple[dict[str, Any], Path]:
+    """The catalog's JSON object (with its 'layers' list) and its path: ``root``'s catalog, or
+    the one at ``path`` (a catalog staged beside it, whose files are named from ``root``)."""
+    path = root / CATALOG_FILE if path is None else path
     try:
         doc = read_json(path)
     except LayerFileError as exc:

@@ -19,14 +19,20 @@ def read_json(path: Path) -> Any:
         size = path.stat().st_size
     except OSError as exc:
         raise LayerFileError(f"{path}: cannot read the file ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise LayerFileError(
-            f"{path}: file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
-        )
+    too_big = size_problem(size)
+    if too_big:
+        raise LayerFileError(f"{path}: {too_big}")
     try:
         return json.loads(path.read_bytes(), parse_constant=reject_constant)
     except (ValueError, RecursionError) as exc:
         raise LayerFileError(f"{path}: not valid JSON ({exc})") from None
+
+
+def size_problem(size: int) -> str | None:
+    """What is wrong with a file of ``size`` bytes for the atlas (over the limit), or None."""
+    if size > MAX_FILE_BYTES:
+        return f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
+    return None
 
 
 def reject_constant(name: str) -> None:

@@ -27,13 +27,13 @@ from nkmap.atlas.dates import END_OF_TIME
 from nkmap.atlas.entries import LayerEntry, parse_entry
 from nkmap.atlas.geojson import collection_text, feature, rounded_geometry
 from nkmap.atlas.geometry import area_km2
-from nkmap.atlas.jsonfile import read_json
+from nkmap.atlas.jsonfile import read_json, size_problem
 from nkmap.atlas.timeline import change_dates
 from nkmap.atlas.validate import check_collection
 from nkmap.atlas.vocabulary import ID_PATTERN
 from nkmap.errors import (
     CatalogError,
-    LayerFileError,
+    InputError,
     Problem,
     ValidationError,
 )
@@ -53,6 +53,7 @@ class Checked:
     raw_entry: dict[str, Any]
     features: list[tuple[dict[str, Any], BaseGeometry]]
     notes: list[str]
+    stored: bytes  # the layer file exactly as the atlas will store it
 
 
 def entry_from(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,10 +127,13 @@ def check(
             problems.append(Problem(where, p.field, p.found, p.accepted))
     kind = raw.get("kind") if raw.get("kind") in ("area", "line", "point") else None
     shows = raw.get("shows") if isinstance(raw.get("shows"), str) else None
-    good, found = check_collection(candidate.doc, candidate.name, kind, shows)
-    problems.extend(found)
+    good, in_file = check_collection(candidate.doc, candidate.name, kind, shows)
     good, found = _as_stored(good, candidate.name)
-    problems.extend(found)
+    in_file.extend(found)
+    stored = b""
+    if not in_file:  # the features are good: the file they make is checked as a whole
+        stored, in_file = _stored_file(good, candidate.name)
+    problems.extend(in_file)
     if not problems and entry is not None and entry.shows == "control":
         problems.extend(_control_overlaps(atlas, entry, good, candidate.name, replace))
     if problems or entry is None:
@@ -139,7 +143,24 @@ def check(
         raw["notes"] = [*raw.get("notes", []), *notes]
         entry, _ = parse_entry(raw, 0)
         assert entry is not None  # the same entry with more notes
-    return Checked(entry, raw, good, notes)
+    return Checked(entry, raw, good, notes, stored)
+
+
+def _stored_file(
+    good: list[tuple[dict[str, Any], BaseGeometry]], name: str
+) -> tuple[bytes, list[Problem]]:
+    """The layer file as the atlas will store it, and what is wrong with it: a file within the
+    upload limit may grow past the limit the loader enforces once re-written (``1E9`` is
+    stored as ``1000000000.0``), and the atlas would then refuse to load."""
+    try:
+        stored = collection_text([feature(geom, props) for props, geom in good]).encode()
+    except ValueError:  # NaN or Infinity in a property, which JSON cannot store
+        found = "NaN or Infinity in a property"
+        return b"", [Problem(name, "properties", found, "finite numbers")]
+    too_big = size_problem(len(stored))
+    if too_big:
+        return stored, [Problem(name, "file", f"{too_big} once stored", "a smaller layer")]
+    return stored, []
 
 
 def _as_stored(
@@ -219,10 +240,27 @@ def locked(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
+STAGED_CATALOG = ".catalog.staged.json"
+
+
+def staged_file(layer_id: str) -> str:
+    """Where an add stages its layer file, relative to geodata/: hidden, and never a layer's
+    own name, so that the catalog in force never names a file that an add is writing."""
+    return f"layers/.{layer_id}.staged.geojson"
+
+
 def save(root: Path, checked: Checked, replace: bool = False) -> Path:
     """Write the checked layer into ``root`` (geodata/) and its entry into the catalog; return
-    the layer file's path. Concurrent saves are serialised; a save that finds its id taken in
-    the meantime is refused and writes nothing."""
+    the layer file's path.
+
+    The add is a transaction whose commit is one rename of the catalog: the layer file and the
+    new catalog are staged beside the atlas, loaded there with the very loader and limits
+    ``nkmap layers`` and the dashboard use (so that what is stored, not only what was uploaded,
+    is within them), and only then is the staged catalog renamed into place; the layer file
+    then takes its own name (:func:`settle`). A process killed at any point leaves the old
+    atlas or the new one, never a mix; the next save finishes or removes what it left.
+    Concurrent saves are serialised; a save that finds its id taken in the meantime is refused
+    and writes nothing."""
     root = Path(root)
     layer_id = checked.entry.id
     path = root / "layers" / f"{layer_id}.geojson"
@@ -230,19 +268,9 @@ def save(root: Path, checked: Checked, replace: bool = False) -> Path:
         raise CatalogError(f"{path} is a symbolic link: refusing to follow or replace it")
     if path.resolve().parent != (root / "layers").resolve():
         raise CatalogError(f"layer {layer_id!r}: its file would lie outside {root}/layers")
-    features = [feature(geom, props) for props, geom in checked.features]
-    try:
-        layer_text = collection_text(features)
-    except ValueError:  # NaN or Infinity in a property: the atlas could not load it
-        raise LayerFileError(
-            f"layer {layer_id!r}: a property holds NaN or Infinity, which JSON cannot store; "
-            "nothing was written"
-        ) from None
     with locked(root):
-        catalog = read_json(root / CATALOG_FILE)
-        layers = catalog.get("layers") if isinstance(catalog, dict) else None
-        if not isinstance(layers, list):
-            raise CatalogError(f"{root / CATALOG_FILE}: expected an object with a 'layers' list")
+        settle(root)  # an add killed earlier is finished or undone first
+        catalog, layers = _catalog(root)
         taken = [
             i
             for i, e in enumerate(layers)
@@ -254,32 +282,105 @@ def save(root: Path, checked: Checked, replace: bool = False) -> Path:
             raise CatalogError(f"layer {layer_id!r} is derived from the atlas's sources")
         if path.is_symlink() or (path.exists() and not taken):
             raise CatalogError(f"{path} exists but is not the catalog's: refusing to overwrite")
-        if checked.entry.shows == "control":
-            # Checked against the atlas as it was; another add may have landed since. Control
-            # layers tile the map, so the overlap check runs again on the atlas as it is now.
-            from nkmap.atlas.catalog import load_atlas
-
-            now = load_atlas(root)
-            found = _control_overlaps(now, checked.entry, checked.features, layer_id, replace)
-            if found:
-                raise ValidationError(str(path.name), found)
-        entry = dict(checked.raw_entry)
+        (root / "layers").mkdir(exist_ok=True)
+        staged = root / staged_file(layer_id)
+        entry = {**checked.raw_entry, "file": staged_file(layer_id)}
         if taken:
             layers[taken[0]] = entry
         else:
             layers.append(entry)
-        catalog_text = json.dumps(catalog, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-        (root / "layers").mkdir(exist_ok=True)
-        previous = path.read_bytes() if taken and path.is_file() else None
-        write_atomic(path, layer_text.encode())
+        staged_catalog = root / STAGED_CATALOG
         try:
-            write_atomic(root / CATALOG_FILE, catalog_text.encode())
+            write_atomic(staged, checked.stored)
+            write_atomic(staged_catalog, _catalog_text(catalog))
+            _load_staged(root, checked, staged_catalog, path.name)
+            os.replace(staged_catalog, root / CATALOG_FILE)  # the commit
         except BaseException:
-            # The catalog was not written: put the layer file back as it was, so that nothing
-            # changed and the add can be tried again.
-            if previous is None:
-                path.unlink(missing_ok=True)
-            else:
-                write_atomic(path, previous)
+            staged.unlink(missing_ok=True)
+            staged_catalog.unlink(missing_ok=True)
             raise
+        try:
+            _sync_folder(root)
+            settle(root)
+        except OSError:
+            # The add has landed (the catalog names the staged file, which loads); the layer
+            # file takes its own name at the next save.
+            return staged
     return path
+
+
+def _catalog(root: Path) -> tuple[dict[str, Any], list[Any]]:
+    catalog = read_json(root / CATALOG_FILE)
+    layers = catalog.get("layers") if isinstance(catalog, dict) else None
+    if not isinstance(layers, list):
+        raise CatalogError(f"{root / CATALOG_FILE}: expected an object with a 'layers' list")
+    return catalog, layers
+
+
+def _catalog_text(catalog: dict[str, Any]) -> bytes:
+    return (json.dumps(catalog, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode()
+
+
+def _load_staged(root: Path, checked: Checked, staged_catalog: Path, name: str) -> None:
+    """Load the atlas as the add would leave it, with the loader every reader uses; refuse the
+    add if it would not load, or (for control) if it now overlaps control that another add
+    landed since the candidate was checked."""
+    from nkmap.atlas.catalog import load_atlas
+
+    try:
+        after = load_atlas(root, catalog=staged_catalog)
+    except ValidationError as exc:
+        raise ValidationError(f"{name} as the atlas would store it", exc.problems) from None
+    except InputError as exc:  # the catalog itself, as it would be stored
+        raise CatalogError(f"{name} as the atlas would store it: {exc}") from None
+    if checked.entry.shows == "control":
+        # Control layers tile the map: checked against the atlas as it was when the candidate
+        # was read, and again here against the atlas as it is now, without the layer itself.
+        found = _control_overlaps(after, checked.entry, checked.features, name, replace=True)
+        if found:
+            raise ValidationError(name, found)
+
+
+def settle(root: Path) -> None:
+    """Finish an add that committed but was stopped before its layer file took its own name,
+    and remove what an add stopped before its commit left behind. Called under the lock."""
+    root = Path(root)
+    catalog_path = root / CATALOG_FILE
+    if not catalog_path.is_file():
+        return
+    catalog, layers = _catalog(root)
+    named = {e.get("file") for e in layers if isinstance(e, dict)}
+    for e in layers:
+        layer_id = e.get("id") if isinstance(e, dict) else None
+        if not isinstance(layer_id, str) or e.get("file") != staged_file(layer_id):
+            continue
+        staged = root / staged_file(layer_id)
+        if not staged.is_file():
+            continue  # not an add's doing: the loader reports the missing file
+        write_atomic(root / "layers" / f"{layer_id}.geojson", staged.read_bytes())
+        e["file"] = f"layers/{layer_id}.geojson"
+        write_atomic(catalog_path, _catalog_text(catalog))
+        staged.unlink()
+        named.discard(staged_file(layer_id))
+    leftovers = [root / STAGED_CATALOG, *root.glob(".*catalog*.tmp")]
+    if (root / "layers").is_dir():
+        leftovers += [
+            p
+            for p in (root / "layers").glob(".*")
+            if p.name.endswith((".staged.geojson", ".tmp")) and f"layers/{p.name}" not in named
+        ]
+    for p in leftovers:
+        if p.is_file() and not p.is_symlink():
+            p.unlink()
+    _sync_folder(root)
+
+
+def _sync_folder(root: Path) -> None:
+    """Make the renames in geodata/ durable (a killed process needs no more; a power cut does)."""
+    for folder in (root, root / "layers"):
+        if folder.is_dir():
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
