@@ -483,6 +483,14 @@ def test_the_server_shows_visitors_no_tracebacks() -> None:
     argv = serve.streamlit_argv(["--server.port", "9999"])
     assert argv[:3] == ["streamlit", "run", str(serve.APP)]
     assert "--client.showErrorDetails=type" in argv and argv[-2:] == ["--server.port", "9999"]
+    # Started from any folder, the server keeps every setting of the checkout's config file.
+    given = dict(arg[2:].split("=", 1) for arg in argv if "=" in arg)
+    in_file = {
+        f"{section}.{key}": str(value).lower() if isinstance(value, bool) else str(value)
+        for section, table in config.items()
+        for key, value in table.items()
+    }
+    assert given == in_file
 
 
 def feature_collection(geometry: Any = None, **props: Any) -> bytes:

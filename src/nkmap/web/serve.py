@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from nkmap.settings import MAX_FILE_BYTES
+
 # The dashboard script, shipped inside the package: it runs from any folder.
 APP = Path(__file__).resolve().parent / "app.py"
 
@@ -39,11 +41,24 @@ def _warm() -> None:
     import nkmap.web.view  # noqa: F401
 
 
+# The settings visitors depend on. Streamlit reads .streamlit/config.toml only from the folder
+# it is started in, so they are given on its command line too and hold from any folder: an
+# unforeseen error shows its kind, never a traceback with the server's paths; uploads stop at
+# the layer size limit; no usage statistics are sent.
+SERVER_OPTIONS = {
+    "client.showErrorDetails": "type",
+    "server.maxUploadSize": str(MAX_FILE_BYTES // 2**20),
+    "browser.gatherUsageStats": "false",
+    "runner.magicEnabled": "false",
+    "server.headless": "true",  # a server: no browser is opened on its machine
+}
+
+
 def streamlit_argv(options: list[str]) -> list[str]:
-    """The command line Streamlit is started with. Run from any folder, the server keeps the
-    settings that matter to visitors: an unforeseen error shows its kind, never a traceback
-    with the server's paths (options given later override it)."""
-    return ["streamlit", "run", str(APP), "--client.showErrorDetails=type", *options]
+    """The command line Streamlit is started with: :data:`SERVER_OPTIONS`, then ``options``
+    (which may override them)."""
+    ours = [f"--{key}={value}" for key, value in SERVER_OPTIONS.items()]
+    return ["streamlit", "run", str(APP), *ours, *options]
 
 
 def main() -> None:
