@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import string
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,241 @@ def test_any_geojson_reads_and_checks_or_is_refused_with_a_message(doc: Any) -> 
 @example(name="x.zip", tail=b"\x00" * 26)
 def test_any_bytes_in_any_format_are_read_or_refused_with_a_message(name: str, tail: bytes) -> None:
     only_nkmap_errors(lambda: read_candidate(HEADS[name] + tail, name))
+
+
+# ---- structured GeoPackages and Shapefiles: real files, changed where their formats keep
+# their meaning (headers, counts, offsets, types, CRS definitions, member names) ----
+
+CRS_TEXTS = [
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+    'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]',
+    "+proj=utm +zone=38 +datum=WGS84 +units=m +no_defs",
+    "+proj=longlat +nadgrids=/etc/passwd",
+    "+init=epsg:4326",
+    "EPSG:3857",
+    "/dev/zero",
+    "https://example.org/crs.wkt",
+    'PROJCS["x",GEOGCS["y"]]',
+    "undefined",
+    "",
+]
+POSITIONS = st.tuples(
+    st.one_of(st.floats(44.0, 48.0), NUMBERS), st.one_of(st.floats(38.0, 42.0), NUMBERS)
+)
+
+
+@st.composite
+def frames(draw: st.DrawFn) -> Any:
+    """A small layer of points, lines or polygons, with columns of any type and text."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point, Polygon
+
+    kind = draw(st.sampled_from(["point", "line", "polygon"]))
+    n = draw(st.integers(1, 3))
+    geoms: list[Any] = []
+    for _ in range(n):
+        pts = draw(st.lists(POSITIONS, min_size=4, max_size=6))
+        if kind == "point":
+            geoms.append(Point(pts[0]))
+        elif kind == "line":
+            geoms.append(LineString(pts))
+        else:
+            geoms.append(Polygon(pts))
+    columns = draw(
+        st.dictionaries(
+            st.text(string.ascii_lowercase, min_size=1, max_size=8),
+            st.sampled_from(["int", "float", "text"]),
+            max_size=3,
+        )
+    )
+    data: dict[str, list[Any]] = {}
+    for column, kind_of in columns.items():
+        # Text that a file can hold (a lone surrogate cannot even be put in a table).
+        text = TEXT.filter(lambda t: "\ud800" not in t)
+        values = {"int": st.integers(-(2**31), 2**31 - 1), "float": NUMBERS, "text": text}
+        data[column] = draw(st.lists(values[kind_of], min_size=n, max_size=n))
+    crs = draw(st.sampled_from([4326, 3857, 32638, None]))
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=crs)
+
+
+def written(frame: Any, path: Path, **options: Any) -> bool:
+    """Write the frame with GDAL; False when GDAL itself cannot (the input is then skipped)."""
+    from pyogrio.errors import DataSourceError, FieldError, GeometryError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a layer without a CRS is written all the same
+            frame.to_file(path, **options)
+    except (DataSourceError, FieldError, GeometryError, ValueError, UnicodeError):
+        return False
+    return True
+
+
+GPKG_CHANGES = st.lists(
+    st.one_of(
+        st.tuples(st.just("srs_id"), st.integers(-5, 100_000)),
+        st.tuples(st.just("definition"), st.sampled_from(CRS_TEXTS)),
+        st.tuples(
+            st.just("geometry_type_name"),
+            st.sampled_from(["POINT", "LINESTRING", "GEOMETRY", "CURVEPOLYGON", "TIN", "x"]),
+        ),
+        st.tuples(st.just("data_type"), st.sampled_from(["features", "attributes", "tiles", ""])),
+        st.tuples(st.just("blob_byte"), st.tuples(st.integers(0, 120), st.integers(0, 255))),
+        st.tuples(st.just("blob"), st.binary(max_size=80)),
+        st.tuples(st.just("value"), st.one_of(st.binary(max_size=40), TEXT, NUMBERS)),
+        st.tuples(st.just("column"), st.sampled_from(["BLOB", "DATETIME", "TEXT(2)", "BOOLEAN"])),
+        st.tuples(st.just("drop"), st.sampled_from(["gpkg_geometry_columns", "gpkg_contents"])),
+        st.tuples(st.just("second_table"), st.none()),
+    ),
+    max_size=3,
+)
+
+
+def change_gpkg(path: Path, changes: list[tuple[str, Any]]) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    with con:
+        for what, value in changes:
+            if what == "srs_id":
+                con.execute("UPDATE gpkg_geometry_columns SET srs_id = ?", (value,))
+            elif what == "definition":
+                con.execute("UPDATE gpkg_spatial_ref_sys SET definition = ?", (value,))
+            elif what == "geometry_type_name":
+                con.execute("UPDATE gpkg_geometry_columns SET geometry_type_name = ?", (value,))
+            elif what == "data_type":
+                con.execute("UPDATE gpkg_contents SET data_type = ?", (value,))
+            elif what == "blob_byte":
+                offset, byte = value
+                for fid, blob in con.execute("SELECT fid, geom FROM layer").fetchall():
+                    if blob is not None and offset < len(blob):
+                        blob = blob[:offset] + bytes([byte]) + blob[offset + 1 :]
+                        con.execute("UPDATE layer SET geom = ? WHERE fid = ?", (blob, fid))
+            elif what == "blob":
+                con.execute("UPDATE layer SET geom = ? WHERE fid = 1", (value,))
+            elif what == "value":
+                names = [r[1] for r in con.execute("PRAGMA table_info(layer)")]
+                for name in names:
+                    if name not in ("fid", "geom"):
+                        con.execute(f'UPDATE layer SET "{name}" = ?', (value,))
+            elif what == "column":
+                con.execute(f"ALTER TABLE layer ADD COLUMN extra {value}")
+                con.execute("UPDATE layer SET extra = ?", (b"\x00\xff",))
+            elif what == "drop":
+                con.execute(f"DROP TABLE IF EXISTS {value}")
+            elif what == "second_table":
+                con.execute("CREATE TABLE IF NOT EXISTS other AS SELECT * FROM layer")
+                con.execute(
+                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+                    "SELECT 'other', data_type, 'other', srs_id FROM gpkg_contents "
+                    "WHERE table_name = 'layer'"
+                )
+    con.close()
+
+
+@given(frame=frames(), changes=GPKG_CHANGES)
+def test_any_geopackage_is_read_or_refused_with_a_message(
+    tmp_path_factory: pytest.TempPathFactory, frame: Any, changes: list[tuple[str, Any]]
+) -> None:
+    path = tmp_path_factory.mktemp("gpkg") / "layer.gpkg"
+    if not written(frame, path, driver="GPKG", layer="layer"):
+        return
+    try:
+        change_gpkg(path, changes)
+    except Exception:  # a change SQLite itself refuses: the input is skipped
+        return
+    data = path.read_bytes()
+
+    def read_and_check() -> None:
+        found = read_candidate(data, "layer.gpkg")
+        check_collection(found.doc, found.name, None)
+
+    only_nkmap_errors(read_and_check)
+
+
+# Where the Shapefile formats keep their meaning: .shp/.shx header (file code, length, version,
+# shape type, bounding box), the first record's header and shape type, the .shx's first entry,
+# the .dbf's version, counts, lengths and first field descriptor.
+SHAPEFILE_OFFSETS = {
+    ".shp": [0, 3, 24, 27, 28, 32, 36, 60, 100, 104, 107, 108, 112, 140, 144],
+    ".shx": [24, 27, 32, 100, 103, 104, 107],
+    ".dbf": [0, 4, 7, 8, 9, 10, 11, 32, 43, 48, 49],
+}
+SHAPEFILE_CHANGES = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("byte"),
+            st.sampled_from(sorted(SHAPEFILE_OFFSETS)).flatmap(
+                lambda ext: st.tuples(
+                    st.just(ext), st.sampled_from(SHAPEFILE_OFFSETS[ext]), st.integers(0, 255)
+                )
+            ),
+        ),
+        st.tuples(
+            st.just("truncate"),
+            st.tuples(st.sampled_from([".shp", ".shx", ".dbf"]), st.integers(0, 200)),
+        ),
+        st.tuples(st.just("prj"), st.sampled_from(CRS_TEXTS)),
+        st.tuples(st.just("cpg"), st.sampled_from(["UTF-8", "LATIN1", "UTF-16", "CP1252", "x"])),
+        st.tuples(st.just("drop"), st.sampled_from([".shp", ".shx", ".dbf", ".prj"])),
+        st.tuples(
+            st.just("name"),
+            st.sampled_from(["../../x", "/abs/x", "dir/x", "X", "x.SHP/y", "con", "x\\y"]),
+        ),
+        st.tuples(st.just("duplicate"), st.sampled_from([".shp", ".dbf"])),
+    ),
+    max_size=3,
+)
+
+
+def shapefile_zip(folder: Path, changes: list[tuple[str, Any]]) -> bytes:
+    import io
+    import zipfile
+
+    parts = {p.suffix.lower(): p.read_bytes() for p in folder.iterdir()}
+    names = {ext: f"layer{ext}" for ext in parts}
+    extra: list[tuple[str, bytes]] = []
+    for what, value in changes:
+        if what == "byte":
+            ext, offset, byte = value
+            body = parts.get(ext, b"")
+            if offset < len(body):
+                parts[ext] = body[:offset] + bytes([byte]) + body[offset + 1 :]
+        elif what == "truncate":
+            ext, size = value
+            parts[ext] = parts.get(ext, b"")[:size]
+        elif what in ("prj", "cpg"):
+            parts["." + what] = value.encode()
+            names["." + what] = f"layer.{what}"
+        elif what == "drop":
+            parts.pop(value, None)
+        elif what == "name":
+            names = {ext: f"{value}{ext}" for ext in names}
+        elif what == "duplicate" and value in parts:
+            extra.append((f"copy{len(extra)}{value}", parts[value]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for ext, body in parts.items():
+            z.writestr(names[ext], body)
+        for name, body in extra:
+            z.writestr(name, body)
+    return out.getvalue()
+
+
+@given(frame=frames(), changes=SHAPEFILE_CHANGES)
+def test_any_zipped_shapefile_is_read_or_refused_with_a_message(
+    tmp_path_factory: pytest.TempPathFactory, frame: Any, changes: list[tuple[str, Any]]
+) -> None:
+    folder = tmp_path_factory.mktemp("shp")
+    if not written(frame, folder / "layer.shp", driver="ESRI Shapefile"):
+        return
+    data = shapefile_zip(folder, changes)
+
+    def read_and_check() -> None:
+        found = read_candidate(data, "layer.zip")
+        check_collection(found.doc, found.name, None)
+
+    only_nkmap_errors(read_and_check)
 
 
 def snapshot(root: Path) -> str:

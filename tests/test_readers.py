@@ -376,3 +376,23 @@ def test_a_shx_that_does_not_match_its_shp_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LayerFileError, match=r"layer\.zip: the \.shx index lists 2 features"):
         read_candidate(out.getvalue(), "layer.zip")
     assert len(read_candidate(good, "layer.zip").doc["features"]) == 3
+
+
+def test_a_layer_in_a_local_crs_is_refused_with_a_message(tmp_path: Path) -> None:
+    # GDAL writes a layer without a CRS with its "Undefined SRS", a local CRS that no
+    # transformation leads from; found by tests/test_fuzz.py, which ended in PROJ's traceback.
+    import warnings
+
+    frame = gpd.GeoDataFrame(geometry=[Point(46.7, 39.8)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the warning that the layer has no CRS
+        data = gpkg_bytes(tmp_path, frame)
+    with pytest.raises(LayerFileError, match=r"layer\.gpkg: CRS GDAL:99999 \(Undefined SRS\) "):
+        read_candidate(data, "layer.gpkg")
+    assert read_candidate(data, "layer.gpkg", crs="EPSG:4326").doc["features"]
+    local = (
+        'ENGCRS["site grid",EDATUM["site"],CS[Cartesian,2],AXIS["x",east],AXIS["y",north],'
+        'LENGTHUNIT["metre",1]]'
+    )
+    with pytest.raises(LayerFileError, match=r"--crs .*cannot be converted"):
+        read_candidate(data, "layer.gpkg", crs=local)

@@ -35,7 +35,7 @@ import pyogrio
 import pyogrio.errors
 import shapely
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 from pyproj.network import set_network_enabled  # type: ignore[attr-defined]
 from shapely.geometry import mapping
 
@@ -362,7 +362,22 @@ def _gpkg_crs(con: sqlite3.Connection, srs_id: int, label: str, crs: str | None)
         raise LayerFileError(
             f"{label}: CRS {org}:{code} not understood; give it with --crs"
         ) from None
-    return None if found.equals(CRS.from_epsg(4326), ignore_axis_order=True) else found
+    if found.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        return None
+    return transformable(found, f"{label}: CRS {org}:{code}")
+
+
+def transformable(found: CRS, what: str) -> CRS:
+    """``found``, if coordinates in it can be turned into WGS84 lon/lat; a local or engineering
+    CRS (GDAL writes "Undefined SRS" so) cannot, and is refused."""
+    try:
+        Transformer.from_crs(found, CRS.from_epsg(4326), always_xy=True)
+    except (ProjError, CRSError):
+        raise LayerFileError(
+            f"{what} ({found.name}) cannot be converted to WGS84 lon/lat; give the layer's "
+            "CRS with --crs"
+        ) from None
+    return found
 
 
 # What a CRS definition may not name: files and grids PROJ would open (a FIFO would hang the
@@ -389,9 +404,10 @@ def _crs(text: str, label: str) -> CRS:
     if not re.fullmatch(r"[A-Za-z]+:\d+|\d+", text.strip()):
         safe_crs_text(text, f"{label}: --crs")
     try:
-        return CRS.from_user_input(text if ":" in text else f"EPSG:{text}")
+        found = CRS.from_user_input(f"EPSG:{text}" if text.strip().isdigit() else text)
     except CRSError:
         raise LayerFileError(f"{label}: --crs {text!r} is not a known CRS") from None
+    return transformable(found, f"{label}: --crs {text!r}")
 
 
 def _gpkg_geometry(
@@ -547,6 +563,8 @@ def _read_shp(folder: Path, label: str, crs: str | None) -> tuple[dict[str, Any]
     elif frame.crs is None:
         notes.append("The zip has no .prj: the coordinates were taken as WGS84 lon/lat.")
         frame = frame.set_crs(4326)
+    else:
+        transformable(frame.crs, f"{label}: the .prj file's CRS")
     if frame.has_z.any():
         frame.geometry = shapely.force_2d(frame.geometry.values)
         notes.append("Heights (z) were dropped.")
