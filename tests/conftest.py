@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +16,10 @@ import pytest
 from shapely.geometry import Polygon
 
 from nkmap.atlas.catalog import Atlas, load_atlas
+
+# Loaded atlases are cached in a folder of the test run's own (also for the commands the tests
+# start), never in the user's cache.
+os.environ.setdefault("NKMAP_CACHE", tempfile.mkdtemp(prefix="nkmap-test-cache-"))
 
 SOURCE = {"title": "Test source", "url": "https://example.org/", "licence": "CC0"}
 

@@ -5,6 +5,9 @@ Environment variables:
 ``NKMAP_GEODATA``
     The geodata folder to use instead of the one in the checkout (or, when installed, the one
     shipped inside the package). Read by the command line, the dashboard and the benchmarks.
+``NKMAP_CACHE``
+    The folder where loaded atlases are kept between runs (:mod:`nkmap.atlas.cache`), or
+    ``off``. By default ``$XDG_CACHE_HOME/nkmap`` (``~/.cache/nkmap``).
 ``NKMAP_ALLOW_SAVE``
     Set to ``1`` to let the dashboard's upload form write accepted layers into the geodata
     folder. Off by default: a public dashboard checks and previews uploads but keeps nothing.
@@ -19,6 +22,7 @@ from pathlib import Path
 
 GEODATA_VARIABLE = "NKMAP_GEODATA"
 SAVE_SWITCH = "NKMAP_ALLOW_SAVE"
+CACHE_VARIABLE = "NKMAP_CACHE"
 
 # A layer file, as uploaded and as stored (the dashboard's upload limit, .streamlit/config.toml
 # maxUploadSize, is the same 20 MB).

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from nkmap.atlas import cache
 from nkmap.atlas.dates import BEGINNING, END_OF_TIME, parse_date
 from nkmap.atlas.entries import UNVERSIONED, LayerEntry, data_version_of, parse_entry, read_catalog
 from nkmap.atlas.geometry import area_km2
@@ -71,6 +72,25 @@ def load_atlas(root: Path | str | None = None, catalog: Path | None = None) -> A
     """
     root = Path(root) if root is not None else default_geodata()
     doc, path = read_catalog(root, catalog)
+    key = None
+    if catalog is None:  # a staged catalog is loaded once, to be checked: never cached
+        files = [
+            root / e["file"]
+            for e in doc["layers"]
+            if isinstance(e, dict) and isinstance(e.get("file"), str)
+        ]
+        key = cache.fingerprint(path.read_bytes(), files)
+        found = cache.read(root, key)
+        if isinstance(found, Atlas):
+            found.root = root
+            return found
+    atlas = _load(root, doc, path)
+    if key is not None:
+        cache.write(root, key, atlas)
+    return atlas
+
+
+def _load(root: Path, doc: dict[str, Any], path: Path) -> Atlas:
     problems: list[Problem] = []
     entries: list[LayerEntry] = []
     seen: set[str] = set()

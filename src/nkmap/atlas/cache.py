@@ -1,0 +1,123 @@
+"""The loaded atlas, kept on disk between processes.
+
+Loading reads and checks every layer file (about half a second for the shipped atlas, and in
+proportion to its size). A command run again on the same files, or a dashboard started again,
+takes the checked result from the cache instead. It is found by a fingerprint of everything the
+result depends on: the catalog's and every layer file's bytes, and the code that reads and
+checks them (so a new nkmap, or a new limit, never reuses a result made by an old one). Any
+change to any of them makes a new result; nothing is ever served stale.
+
+The cache lives in ``$NKMAP_CACHE`` (``off`` to do without), else in ``$XDG_CACHE_HOME/nkmap``
+or ``~/.cache/nkmap``: a folder only its owner may read or write, since a cached atlas is a
+pickle, and a pickle runs code when read. A cache file that another user owns, or that others
+may write, is never read. Failing to read or write the cache is never an error: the atlas is
+then loaded from its files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nkmap.settings import CACHE_VARIABLE, MAX_FILE_BYTES
+
+# The code the loaded atlas depends on: its package and the limits it checks against.
+_PACKAGE = Path(__file__).resolve().parent
+_CODE = [
+    *sorted(_PACKAGE.glob("*.py")),
+    *(_PACKAGE.parent / f for f in ("settings.py", "errors.py")),
+]
+
+
+def cache_folder() -> Path | None:
+    """Where cached atlases are kept, or None when caching is off."""
+    chosen = os.environ.get(CACHE_VARIABLE)
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "0", "off", "no") else Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "nkmap"
+
+
+def fingerprint(catalog: bytes, files: list[Path]) -> str:
+    """What a loaded atlas depends on, as one digest: the code, the catalog and every file it
+    names (by name and content)."""
+    digest = hashlib.sha256(sys.version.encode())
+    for library in ("numpy", "pandas", "shapely", "geopandas"):  # what the atlas is made of
+        digest.update(str(getattr(sys.modules.get(library), "__version__", "")).encode())
+    for path in _CODE:
+        digest.update(path.read_bytes())
+    digest.update(catalog)
+    for path in files:
+        digest.update(b"\0" + str(path).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            info = os.stat(path)
+            # Only regular files within the size limit are read (a FIFO would block): the
+            # loader refuses the others, and what it says depends on no more than this.
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                digest.update(path.read_bytes())
+            else:
+                digest.update(f"(not read: {info.st_mode:o} {info.st_size})".encode())
+        except OSError as exc:
+            digest.update(f"(unreadable: {exc.errno})".encode())
+    return digest.hexdigest()
+
+
+def _entry(folder: Path, root: Path) -> Path:
+    key = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    return folder / f"atlas-{key[:32]}.pickle"
+
+
+def _private(path: Path) -> bool:
+    """Whether ``path`` is ours alone: owned by this user, written by no one else, not a link."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        not stat.S_ISLNK(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def read(root: Path, key: str) -> Any | None:
+    """The atlas cached for ``root`` under ``key``, or None."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    path = _entry(folder, root)
+    if not (_private(folder) and _private(path)):
+        return None
+    try:
+        with open(path, "rb") as f:
+            stored_key, atlas = pickle.load(f)
+    except Exception:  # a damaged or outdated cache file is no error: the files are loaded
+        return None
+    return atlas if stored_key == key else None
+
+
+def write(root: Path, key: str, atlas: Any) -> None:
+    """Keep ``atlas`` for ``root`` under ``key`` (best effort)."""
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(folder):
+            return
+        fd, tmp = tempfile.mkstemp(prefix=".atlas-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:  # mkstemp's mode: 0600
+                pickle.dump((key, atlas), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, _entry(folder, root))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, pickle.PicklingError, RecursionError):
+        return
