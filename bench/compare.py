@@ -1,22 +1,32 @@
 """nkmap's dashboard against the naive Streamlit + folium dashboard (bench/naive_app.py), on the
 real atlas and on synthetic atlases, side by side in one run. Prints a table.
 
-    make bench-compare        (or: .venv/bin/python bench/compare.py [--steps N] [--quick])
+    make bench-compare        (or: .venv/bin/python bench/compare.py [--steps N] [--quick]
+                               [--budget SECONDS] [--atlases real,40,400,4000])
 
 For each atlas and each implementation:
 - cold start: from `streamlit run` until the first map is drawn in headless Chromium;
+- page to map: with the server running, from opening the page until the map is drawn, and the
+  bytes received over the WebSocket until then;
 - server time per step: one rerun after the date changes, in Streamlit's AppTest;
 - bytes per step: what the server sends over the WebSocket after a step in Chromium;
 - input to paint: from the key press on the time slider to the animation frame after the one
   in which the new date's map is found in the page (both measured the same way, in the page);
-- peak memory: the Streamlit server's resident-set high-water mark (VmHWM);
-- PNG and animation exports: nkmap's print map and GIF; for the naive version, what one does
-  without an exporter: a headless-Chromium screenshot of the folium page (and one per frame).
-Medians over the steps. The ratios nkmap / naive come from the same run: this machine is
-shared and noisy, so ratios, not absolute times, are what compare across runs.
+- memory: the Streamlit server's resident-set high-water mark (VmHWM) and the page's
+  JavaScript heap (Chromium's JSHeapUsedSize) after the steps;
+- PNG and animation exports: nkmap's print map and GIF from the command line (wall and CPU
+  time of the whole process); for the naive version, what one does without an exporter: a
+  headless-Chromium screenshot of the folium page (and one per frame);
+- nkmap's command line: `--help`, `layers`, `where` and `export` of a PNG, process start to end.
+Medians over the steps, and the 90th percentile of input to paint. The ratios nkmap / naive
+come from the same run: this machine is shared and noisy, so ratios, not absolute times, are
+what compare across runs.
 
-The synthetic atlases are the real one plus N dated layers of one polygon of V vertices each
-(generated here), each shown for ten days in turn, so every layer is a step of its own.
+Every measurement has a time budget (--budget, default 600 s): one that runs out, or fails, is
+reported as such in its cell and the run goes on to the next.
+
+The synthetic atlases are the real one plus N dated layers of one polygon of 2,000 vertices
+each (generated here), each shown for ten days in turn, so every layer is a step of its own.
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "devtools"))
 
+from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -49,18 +60,47 @@ from harness import chromium, free_port, server_command  # noqa: E402
 
 APPS = {"nkmap": ROOT / "app.py", "naive": ROOT / "bench" / "naive_app.py"}
 NAIVE_FRAMES = 40  # frames the naive animation really makes; the rest are extrapolated
-CONFIGS = [
-    ("real atlas", 0, 0),
-    ("+40 layers x 2,000 vertices", 40, 2_000),
-    ("+400 layers x 2,000 vertices", 400, 2_000),
-    ("+40 layers x 200,000 vertices", 40, 200_000),
-]
+VERTICES = 2_000
+CONFIGS = {
+    "real": ("real atlas", 0),
+    "40": ("+40 layers", 40),
+    "400": ("+400 layers", 400),
+    "4000": ("+4,000 layers", 4_000),
+}
+# Measured before the work of issue 14, on this 2-core machine: what nkmap sent over the
+# WebSocket before the map appeared, at +400 layers of 2,000 vertices (the target is a quarter).
+BYTES_ON_OPEN_BEFORE_400 = 7.3 * 2**20
+# And `nkmap animate` of the real atlas's 85 frames, on one core: the CPU time (the target is a
+# quarter) and the wall time (a third).
+ANIMATION_CPU_BEFORE = 82.0
+ANIMATION_WALL_BEFORE = 82.0
+BUDGET = 600.0  # seconds for one measurement; set by --budget
+
+
+class OutOfTimeError(Exception):
+    """A measurement ran past its budget."""
+
+
+def attempt(what: str, measure: Any, *args: Any) -> dict[str, Any]:
+    """Run one measurement; a timeout or a failure becomes its result, reported in the table,
+    and the run goes on."""
+    t0 = time.perf_counter()
+    print(f"  {what} ...", file=sys.stderr, flush=True)
+    try:
+        result: dict[str, Any] = measure(*args)
+        return result
+    except (OutOfTimeError, subprocess.TimeoutExpired, TimeoutException):
+        return {"error": f"timeout after {time.perf_counter() - t0:.0f} s"}
+    except Exception as exc:  # reported, not raised: the table must print
+        text = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else str(exc)
+        said = (str(text or "").strip().splitlines() or [""])[-1][:80]
+        return {"error": f"failed: {type(exc).__name__} {said}".strip()}
 
 
 # ---- synthetic atlases -------------------------------------------------------------------------
 
 
-def make_atlas(folder: Path, layers: int, vertices: int) -> Path:
+def make_atlas(folder: Path, layers: int, vertices: int = VERTICES) -> Path:
     """The real atlas plus ``layers`` dated layers of one ``vertices``-vertex polygon each."""
     from nkmap.atlas.geojson import collection_text
 
@@ -68,6 +108,7 @@ def make_atlas(folder: Path, layers: int, vertices: int) -> Path:
     shutil.copytree(ROOT / "geodata", root)
     catalog = json.loads((root / "catalog.json").read_text())
     start = dt.date(2005, 1, 1)
+    days = max(1, min(10, 5_800 // max(layers, 1)))  # every layer within 2005-2020
     for i in range(layers):
         lon0 = 46.2 + (i % 20) * 0.05
         lat0 = 39.3 + (i // 20 % 20) * 0.05
@@ -82,7 +123,7 @@ def make_atlas(folder: Path, layers: int, vertices: int) -> Path:
             "properties": {"name": f"Synthetic {i}"},
             "geometry": {"type": "Polygon", "coordinates": [ring]},
         }
-        layer_id = f"synthetic-{i:03d}"
+        layer_id = f"synthetic-{i:04d}"
         (root / "layers" / f"{layer_id}.geojson").write_text(collection_text([feature]))
         catalog["layers"].append(
             {
@@ -92,8 +133,8 @@ def make_atlas(folder: Path, layers: int, vertices: int) -> Path:
                 "kind": "area",
                 "shows": "other",
                 "description": "Generated for the benchmark.",
-                "valid_from": (start + dt.timedelta(days=10 * i)).isoformat(),
-                "valid_to": (start + dt.timedelta(days=10 * i + 10)).isoformat(),
+                "valid_from": (start + dt.timedelta(days=days * i)).isoformat(),
+                "valid_to": (start + dt.timedelta(days=days * i + days)).isoformat(),
                 "sources": [
                     {"title": "bench/compare.py", "url": "https://example.org/", "licence": "CC0"}
                 ],
@@ -144,7 +185,7 @@ def run_json(geodata: Path, code: str, *args: str) -> dict[str, Any]:
         text=True,
         cwd=ROOT,
         env=env,
-        timeout=7200,
+        timeout=BUDGET,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -160,7 +201,7 @@ def server_steps(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
 # first animation frame after the one in which a [data-date] other than ``previous`` is found
 # in any frame of the page (that is, once the frame showing it has been painted).
 WATCH = """
-const previous = arguments[0], done = arguments[arguments.length - 1];
+const previous = arguments[0], budget = arguments[1], done = arguments[arguments.length - 1];
 function find(doc) {
   const found = Array.from(doc.querySelectorAll('[data-date]'))
     .map(e => e.getAttribute('data-date')).filter(d => d !== previous);
@@ -176,7 +217,7 @@ const t0 = performance.now();
   if (day) {
     // Found in this frame's callbacks, so the frame that shows it is painted by the next.
     requestAnimationFrame(() => done({day: day, ms: performance.now() - window.__keyAt}));
-  } else if (performance.now() - t0 > 300000) {
+  } else if (performance.now() - t0 > budget) {
     done({day: null, ms: null});
   } else {
     requestAnimationFrame(check);
@@ -208,9 +249,12 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def current_date(driver: WebDriver) -> str | None:
-    found = driver.execute_async_script(WATCH, "")
-    return found["day"]
+def current_date(driver: WebDriver) -> str:
+    found = driver.execute_async_script(WATCH, "", BUDGET * 1000)
+    if found["day"] is None:
+        raise OutOfTimeError
+    day: str = found["day"]
+    return day
 
 
 def browser(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
@@ -219,12 +263,15 @@ def browser(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
     # nkmap starts as `make run` starts it; the naive app as tutorials start theirs.
     start = ["nkmap.web.serve"] if kind == "nkmap" else ["streamlit", "run", str(APPS[kind])]
     command = [*server_command(port, *start), "--server.maxMessageSize", "1000"]
+    deadline = time.monotonic() + BUDGET
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     driver = chromium(performance_log=True)
-    driver.set_script_timeout(600)
+    driver.set_script_timeout(BUDGET)
+    driver.set_page_load_timeout(BUDGET)
+    result: dict[str, Any] = {}
     try:
         url = f"http://127.0.0.1:{port}/" + ("?date=2005-01-01" if kind == "nkmap" else "")
         while True:
@@ -232,13 +279,24 @@ def browser(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
                 driver.get(url)
                 break
             except Exception:  # the server is not listening yet
+                if time.monotonic() > deadline:
+                    raise OutOfTimeError from None
                 time.sleep(0.2)
         previous = current_date(driver)
-        cold = time.perf_counter() - t0
+        result["cold"] = time.perf_counter() - t0
+        # The page opened again on the running server: what a visitor waits for, and the bytes
+        # received before the map appears.
         time.sleep(1.0)
         websocket_bytes(driver)
+        t = time.perf_counter()
+        driver.get(url)
+        previous = current_date(driver)
+        result["page_to_map"] = time.perf_counter() - t
+        result["bytes_on_open"] = websocket_bytes(driver)
         paints, sizes = [], []
         for _ in range(steps):
+            if time.monotonic() > deadline:
+                raise OutOfTimeError
             frame = None
             if kind == "nkmap":
                 frame = next(
@@ -256,47 +314,99 @@ def browser(kind: str, geodata: Path, steps: int) -> dict[str, Any]:
                 thumb = driver.find_element(By.CSS_SELECTOR, "[data-testid=stSlider] input")
                 driver.execute_script("arguments[0].focus()", thumb)
                 ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
-            found = driver.execute_async_script(WATCH, previous)
+            found = driver.execute_async_script(WATCH, previous, BUDGET * 1000)
             if found["day"] is None:
-                raise RuntimeError(f"{kind}: the map did not change after a step")
+                raise OutOfTimeError
             paints.append(found["ms"])
             previous = found["day"]
             if kind == "nkmap":  # wait for the rerun that updates the panels
-                deadline = time.monotonic() + 60
                 while f"date={previous}" not in driver.current_url:
                     if time.monotonic() > deadline:
-                        raise RuntimeError("nkmap: the page did not follow the map")
+                        raise OutOfTimeError
                     time.sleep(0.02)
             time.sleep(0.5)
             sizes.append(websocket_bytes(driver))
-        peak = peak_rss_mib(proc.pid)
+        result.update(paint=paints, bytes=sizes, peak_mib=peak_rss_mib(proc.pid))
+        driver.execute_cdp_cmd("Performance.enable", {})
+        metrics = driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]
+        heap = {m["name"]: m["value"] for m in metrics}.get("JSHeapUsedSize", float("nan"))
+        result["heap_mib"] = heap / 2**20
     finally:
         driver.quit()
         proc.terminate()
-        proc.wait(30)
-    return {"cold": cold, "paint": paints, "bytes": sizes, "peak_mib": peak}
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return result
 
 
 # ---- exports ------------------------------------------------------------------------------------
 
-NKMAP_EXPORT = r"""
-import json, sys, time, datetime as dt
-from nkmap.atlas.catalog import load_atlas
-from nkmap.maps.export import animation, export
-from nkmap.atlas.timeline import change_dates
-atlas = load_atlas(); changes = change_dates(atlas)
-t = time.perf_counter()
-export(atlas, changes, dt.date(2005, 1, 15), "png")
-png = time.perf_counter() - t
-t = time.perf_counter()
-animation(atlas, changes)
-gif = time.perf_counter() - t
-print(json.dumps({"png": png, "gif": gif, "frames": len(changes)}))
-"""
+
+def timed(argv: list[str], geodata: Path) -> dict[str, float]:
+    """Run a command on ``geodata``; its wall time and CPU time (user + system, its children
+    included), process start to end."""
+    env = {**os.environ, "NKMAP_GEODATA": str(geodata)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + BUDGET
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            raise OutOfTimeError
+        time.sleep(0.01)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        said = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise RuntimeError(said.strip().splitlines()[-1] if said.strip() else "failed")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime}
+
+
+NKMAP = [str(Path(sys.executable).with_name("nkmap"))]
 
 
 def nkmap_exports(geodata: Path) -> dict[str, Any]:
-    return run_json(geodata, NKMAP_EXPORT)
+    with tempfile.TemporaryDirectory() as tmp:
+        png = timed([*NKMAP, "export", "--date", "2005-01-15", "-o", f"{tmp}/a.png"], geodata)
+        gif = timed([*NKMAP, "animate", "-o", f"{tmp}/a.gif"], geodata)
+    frames = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", FRAMES],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "NKMAP_GEODATA": str(geodata)},
+            timeout=BUDGET,
+        ).stdout
+    )
+    return {"png": png["wall"], "gif": gif["wall"], "gif_cpu": gif["cpu"], "frames": frames}
+
+
+FRAMES = """
+from nkmap.atlas.catalog import load_atlas
+from nkmap.atlas.timeline import change_dates
+print(len(change_dates(load_atlas())))
+"""
+
+
+def command_line(geodata: Path) -> dict[str, Any]:
+    """nkmap's quick commands, process start to end (wall seconds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = {
+            "--help": ["--help"],
+            "layers": ["layers"],
+            "where": ["where", "39.8", "46.75", "--date", "2005-01-15"],
+            "export png": ["export", "--date", "2005-01-15", "-o", f"{tmp}/a.png"],
+        }
+        return {name: timed([*NKMAP, *args], geodata)["wall"] for name, args in commands.items()}
 
 
 def naive_page(geodata: Path, day: str) -> str:
@@ -374,87 +484,172 @@ def med(values: list[float]) -> float:
 
 
 def main() -> None:
+    global BUDGET
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=10, help="steps per measure (default 10)")
-    parser.add_argument("--quick", action="store_true", help="only the first two atlases")
+    parser.add_argument("--quick", action="store_true", help="only the real atlas and +40")
+    parser.add_argument(
+        "--budget", type=float, default=BUDGET, help="seconds for one measurement (600)"
+    )
+    parser.add_argument(
+        "--atlases", default=",".join(CONFIGS), help="which atlases: real,40,400,4000"
+    )
     args = parser.parse_args()
-    configs = CONFIGS[:2] if args.quick else CONFIGS
+    BUDGET = args.budget
+    chosen = ["real", "40"] if args.quick else args.atlases.split(",")
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="nkmap-bench-") as tmp:
-        for name, layers, vertices in configs:
-            geodata = ROOT / "geodata" if not layers else make_atlas(Path(tmp), layers, vertices)
+        for key in chosen:
+            name, layers = CONFIGS[key]
+            print(f"{name}:", file=sys.stderr, flush=True)
+            geodata = ROOT / "geodata" if not layers else make_atlas(Path(tmp), layers)
             row: dict[str, Any] = {}
             for kind in APPS:
-                print(f"{name}: {kind} ...", file=sys.stderr, flush=True)
                 row[kind] = {
-                    "server": server_steps(kind, geodata, args.steps),
-                    "browser": browser(kind, geodata, args.steps),
+                    "server": attempt(f"{kind}: server", server_steps, kind, geodata, args.steps),
+                    "browser": attempt(f"{kind}: browser", browser, kind, geodata, args.steps),
                 }
-            print(f"{name}: exports ...", file=sys.stderr, flush=True)
-            row["nkmap"]["export"] = nkmap_exports(geodata)
-            row["naive"]["export"] = naive_exports(geodata, row["nkmap"]["export"]["frames"])
+            row["nkmap"]["export"] = attempt("nkmap: exports", nkmap_exports, geodata)
+            frames = row["nkmap"]["export"].get("frames") or NAIVE_FRAMES
+            row["naive"]["export"] = attempt("naive: exports", naive_exports, geodata, frames)
+            row["nkmap"]["cli"] = attempt("nkmap: command line", command_line, geodata)
             results[name] = row
+            if layers:
+                shutil.rmtree(geodata, ignore_errors=True)
+    print(f"On {machine()}, {dt.date.today().isoformat()}; budget {BUDGET:.0f} s a measurement.")
+    print()
     print_table(results)
 
 
+def machine() -> str:
+    """The machine the figures were measured on."""
+    model = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    cores = len(os.sched_getaffinity(0))
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cores} cores ({model}), {memory:.0f} GiB"
+
+
+def p90(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+# What each row of the table reads: (label, where, how, format).
+MEASURES: list[tuple[str, str, Any, str]] = [
+    ("cold start, to the map drawn (s)", "browser", lambda r: r["cold"], "{:.2f}"),
+    ("page to map, server running (s)", "browser", lambda r: r["page_to_map"], "{:.2f}"),
+    ("bytes before the map (KiB)", "browser", lambda r: r["bytes_on_open"] / 1024, "{:,.0f}"),
+    ("server time per step (ms)", "server", lambda r: med(r["steps"]) * 1000, "{:.0f}"),
+    ("input to paint, median (ms)", "browser", lambda r: med(r["paint"]), "{:.0f}"),
+    ("input to paint, p90 (ms)", "browser", lambda r: p90(r["paint"]), "{:.0f}"),
+    ("bytes received per step (KiB)", "browser", lambda r: med(r["bytes"]) / 1024, "{:,.1f}"),
+    ("peak server memory (MiB)", "browser", lambda r: r["peak_mib"], "{:,.0f}"),
+    ("page's JavaScript heap (MiB)", "browser", lambda r: r["heap_mib"], "{:,.0f}"),
+    ("PNG export (s)", "export", lambda r: r["png"], "{:.2f}"),
+    ("animation export (s)", "export", lambda r: r["gif"], "{:.1f}"),
+]
+
+
+def cell(part: dict[str, Any], get: Any, fmt: str) -> tuple[str, float | None]:
+    """A measurement as printed, and its value (None when it timed out or failed)."""
+    if "error" in part:
+        return part["error"], None
+    try:
+        value = float(get(part))
+    except (KeyError, TypeError, ValueError):
+        return "-", None
+    return fmt.format(value), value
+
+
 def print_table(results: dict[str, dict[str, Any]]) -> None:
-    measures = [
-        ("cold start, to the map drawn (s)", lambda r: r["browser"]["cold"], "{:.2f}"),
-        ("server time per step (ms)", lambda r: med(r["server"]["steps"]) * 1000, "{:.0f}"),
-        ("input to paint per step (ms)", lambda r: med(r["browser"]["paint"]), "{:.0f}"),
-        ("bytes received per step (KiB)", lambda r: med(r["browser"]["bytes"]) / 1024, "{:,.1f}"),
-        ("peak server memory (MiB)", lambda r: r["browser"]["peak_mib"], "{:,.0f}"),
-        ("PNG export (s)", lambda r: r["export"]["png"], "{:.2f}"),
-        ("animation export (s)", lambda r: r["export"]["gif"], "{:.1f}"),
-    ]
     print("| atlas | measure | nkmap | naive | nkmap / naive |")
     print("|---|---|---|---|---|")
     for name, row in results.items():
-        for label, get, fmt in measures:
-            a, b = get(row["nkmap"]), get(row["naive"])
-            ratio = f"{a / b:.3f}" if b else "-"
-            print(f"| {name} | {label} | {fmt.format(a)} | {fmt.format(b)} | {ratio} |")
+        for label, part, get, fmt in MEASURES:
+            a, va = cell(row["nkmap"].get(part, {"error": "-"}), get, fmt)
+            b, vb = cell(row["naive"].get(part, {"error": "-"}), get, fmt)
+            ratio = f"{va / vb:.3f}" if va is not None and vb else "-"
+            print(f"| {name} | {label} | {a} | {b} | {ratio} |")
+        export = row["nkmap"]["export"]
+        if "error" not in export:
+            print(f"| {name} | animation CPU time (s) | {export['gif_cpu']:.1f} | | |")
         naive = row["naive"]["export"]
-        made = (
-            ""
-            if naive["made"] == naive["frames"]
-            else f" ({naive['made']} made, rest timed by rate)"
-        )
-        print(
-            f"| {name} | animation frames | {row['nkmap']['export']['frames']} | "
-            f"{naive['frames']}{made} | |"
-        )
+        if "error" not in naive and "error" not in export:
+            made = "" if naive["made"] == naive["frames"] else f" ({naive['made']} made)"
+            print(f"| {name} | animation frames | {export['frames']} | {naive['frames']}{made} | |")
+    print()
+    print("| atlas | nkmap command | seconds, process start to end |")
+    print("|---|---|---|")
+    for name, row in results.items():
+        cli = row["nkmap"]["cli"]
+        if "error" in cli:
+            print(f"| {name} | (all) | {cli['error']} |")
+            continue
+        for command, seconds in cli.items():
+            print(f"| {name} | nkmap {command} | {seconds:.2f} |")
     print()
     print_targets(results)
 
 
 def print_targets(results: dict[str, dict[str, Any]]) -> None:
-    def verdict(value: float, limit: float, unit: str, lower: bool = True) -> str:
-        ok = value < limit if lower else value >= limit
-        if ok:
-            return f"met ({value:,.1f} {unit})"
-        return f"missed by {abs(value - limit):,.1f} {unit} ({value:,.1f} {unit})"
+    """Issue 14's targets, each met or missed (or not measured), from this run's figures."""
 
-    real = results.get("real atlas")
-    many = results.get("+400 layers x 2,000 vertices")
+    def value(name: str, kind: str, part: str, get: Any) -> float | None:
+        row = results.get(name)
+        if row is None:
+            return None
+        return cell(row[kind].get(part, {"error": "-"}), get, "{}")[1]
+
+    def verdict(found: float | None, limit: float, unit: str, lower: bool = True) -> str:
+        if found is None:
+            return "not measured (timed out, failed or not run)"
+        ok = found <= limit if lower else found >= limit
+        return f"{'met' if ok else 'missed'} ({found:,.2f} {unit}; target {limit:,.2f} {unit})"
+
+    def ratio(name: str, get: Any) -> float | None:
+        a = value(name, "nkmap", "browser", get)
+        b = value(name, "naive", "browser", get)
+        return a / b if a is not None and b else None
+
+    page = lambda r: r["page_to_map"]  # noqa: E731
+    paint = lambda r: med(r["paint"])  # noqa: E731
+    rows = [
+        ("page to map, +400 layers, nkmap / naive", ratio("+400 layers", page), 0.5, "x"),
+        ("page to map, real atlas, nkmap / naive", ratio("real atlas", page), 0.7, "x"),
+    ]
+    sent = value("+400 layers", "nkmap", "browser", lambda r: r["bytes_on_open"])
+    share = sent / BYTES_ON_OPEN_BEFORE_400 if sent is not None else None
+    rows.append(("bytes before the map, +400 layers, share of before", share, 0.25, "x"))
+    for name in ("+400 layers", "+4,000 layers"):
+        rows.append((f"input to paint, {name}", value(name, "nkmap", "browser", paint), 50, "ms"))
+    cli = results.get("real atlas", {}).get("nkmap", {}).get("cli", {})
+    for command in ("--help", "layers", "where"):
+        rows.append((f"nkmap {command}", cli.get(command), 0.5, "s"))
+    rows.append(("nkmap export, PNG", cli.get("export png"), 1.5, "s"))
+    export = results.get("real atlas", {}).get("nkmap", {}).get("export", {})
+    cpu = export.get("gif_cpu")
+    wall = export.get("gif")
+    rows.append(
+        ("animation CPU, share of before", cpu / ANIMATION_CPU_BEFORE if cpu else None, 0.25, "x")
+    )
+    rows.append(
+        (
+            "animation wall, share of before",
+            wall / ANIMATION_WALL_BEFORE if wall else None,
+            1 / 3,
+            "x",
+        )
+    )
     print("| target | result |")
     print("|---|---|")
-    if real:
-        paint = med(real["nkmap"]["browser"]["paint"])
-        print(f"| step under 50 ms, input to paint, real atlas | {verdict(paint, 50, 'ms')} |")
-        speedup = med(real["naive"]["browser"]["paint"]) / paint
-        print(
-            f"| 10 times faster per step than naive, real atlas | "
-            f"{verdict(speedup, 10, 'x', lower=False)} |"
-        )
-        print(f"| cold start under 3 s | {verdict(real['nkmap']['browser']['cold'], 3, 's')} |")
-        print(f"| PNG export under 2 s | {verdict(real['nkmap']['export']['png'], 2, 's')} |")
-    if many:
-        paint = med(many["nkmap"]["browser"]["paint"])
-        print(f"| step under 100 ms with 400 layers | {verdict(paint, 100, 'ms')} |")
-    servers = {name: med(r["nkmap"]["server"]["steps"]) * 1000 for name, r in results.items()}
-    spread = ", ".join(f"{name}: {ms:.0f} ms" for name, ms in servers.items())
-    print(f"| server time per step independent of the layer count | {spread} |")
+    for label, found, limit, unit in rows:
+        print(f"| {label} | {verdict(found, limit, unit)} |")
 
 
 if __name__ == "__main__":
