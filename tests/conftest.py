@@ -154,6 +154,7 @@ BROWSER_MODULES = (
     "test_layout.py",
     "test_folium_browser.py",
     "test_publish.py",
+    "test_parts_browser.py",
 )
 
 

@@ -5,6 +5,7 @@ component passes, and both sides name the same payload schema."""
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from typing import Any
 
@@ -36,8 +37,12 @@ def reads(name: str) -> set[str]:
     return set(re.findall(rf"(?<![\w.])(?:S\.)?{name}\.([a-z_]+)", SCRIPT))
 
 
-def test_every_payload_field_the_page_reads_is_produced(sent: dict[str, Any]) -> None:
-    produced = set(sent)
+def test_every_payload_field_the_page_reads_is_produced(sent: dict[str, Any], atlas: Atlas) -> None:
+    from nkmap.webmap.payload import FIRST_PART_FIELDS, prepare
+
+    first = json.loads(prepare(atlas).first(change_dates(atlas)[0].date)[0])
+    assert set(FIRST_PART_FIELDS) <= set(first)
+    produced = set(sent) | set(FIRST_PART_FIELDS)
     read = reads("data")
     assert {"dates", "features", "layers", "colours"} <= read  # the reading is found
     assert read - produced <= STANDALONE_ONLY, read - produced
@@ -51,7 +56,11 @@ def test_the_standalone_export_adds_what_only_it_gives(atlas: Atlas) -> None:
 
 
 def test_every_argument_the_page_reads_is_passed_by_the_component() -> None:
-    passed = set(inspect.signature(mapcomponent.atlas_map).parameters) - {"key", "on_change"}
+    source = inspect.getsource(mapcomponent.atlas_map)
+    call = re.search(r"_atlas_map\((.*?)\n    \)", source, re.S)
+    assert call is not None
+    passed = set(re.findall(r"^\s+(\w+)=", call.group(1), re.M)) - {"key", "on_change", "default"}
+    assert {"data", "rest", "version", "jump"} <= passed  # the reading is found
     assert reads("args") == passed
 
 

@@ -719,12 +719,12 @@ def main() -> None:
             }
         place = chosen_place()
         atlas_map(
-            data=data.data,
+            data=data,
+            day=current.date,
             place=None
             if place is None
             else place_payload(place, data.changes, st.session_state.get("place_seq", 0)),
             focus=previewed(),
-            version=data.version,
             names=current.names,
             jump={"date": current.date.isoformat(), "seq": st.session_state.get("jump", 0)},
             compare=compare,

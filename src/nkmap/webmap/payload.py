@@ -90,7 +90,7 @@ def mapped_region(atlas: Atlas) -> dict[str, Any] | None:
 
 # The shape of the map's payload, which the page (frontend/map.js) checks before drawing: a
 # change to the fields the page reads gets a new number in both places.
-PAYLOAD_SCHEMA = 2
+PAYLOAD_SCHEMA = 3
 
 
 def layer_info(entry: LayerEntry) -> dict[str, Any]:
@@ -197,22 +197,75 @@ def version(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# What the page gets first, beside the payload's other fields: the features of one date (and
+# those drawn on every date), numbered by their place in the whole payload (``keys``), with how
+# many there are in all (``total``) and the change they show (``head_for``). The rest follows
+# once the map is drawn (:meth:`Prepared.rest`).
+FIRST_PART_FIELDS = ("keys", "total", "head_for")
+# Features the page needs whatever the date: the base map, the oblast's outline (drawn faintly
+# before and after it existed) and the events (their rings mark the time bar).
+ALWAYS_SENT = frozenset({*BASE_MAP, "oblast", "events"})
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """An atlas ready for the dashboard: its change dates and labels, and the map's payload as
-    JSON with its fingerprint."""
+    """An atlas ready for the dashboard: its change dates and labels, and the map's payload
+    with its fingerprint, as JSON in parts (:meth:`first`, :meth:`rest`).
+
+    The page opens on what one date needs, so the first paint waits for that date's features,
+    not for the whole atlas; the rest is sent after it, in the background."""
 
     atlas: Atlas
     changes: list[Change]
     labels: dict[dt.date, str]
-    data: str
-    version: str
+    version: str  # of the whole payload
+    # The payload without its features (a JSON object), each feature as JSON, and each
+    # feature's validity as (from, to) ISO dates, None for an open end or a feature sent first
+    # whatever the date.
+    head: str
+    features: tuple[str, ...]
+    spans: tuple[tuple[str, str] | None, ...]
+
+    def _on(self, day: str) -> list[int]:
+        return [k for k, span in enumerate(self.spans) if span is None or span[0] <= day < span[1]]
+
+    def first(self, day: dt.date) -> tuple[str, str]:
+        """The first part for a page opening on ``day``, and the change it shows."""
+        shown = Timeline(self.changes).snap(day).isoformat()
+        keys = self._on(shown)
+        text = (
+            self.head[:-1]
+            + f',"head_for":"{shown}","total":{len(self.features)},"keys":{to_json(keys)}'
+            + ',"features":['
+            + ",".join(self.features[k] for k in keys)
+            + "]}"
+        )
+        return text, shown
+
+    def rest(self, head_for: str) -> str:
+        """Every feature the first part for ``head_for`` left out."""
+        sent = set(self._on(head_for))
+        keys = [k for k in range(len(self.features)) if k not in sent]
+        features = ",".join(self.features[k] for k in keys)
+        return f'{{"keys":{to_json(keys)},"features":[{features}]}}'
 
 
 def prepare(atlas: Atlas) -> Prepared:
     changes = change_dates(atlas)
-    data = to_json(payload(atlas, changes))
-    return Prepared(atlas, changes, {c.date: c.label for c in changes}, data, version(data))
+    whole = payload(atlas, changes)
+    features = whole.pop("features")
+    head = to_json(whole)
+    texts = tuple(to_json(f) for f in features)
+    whole_text = head[:-1] + ',"features":[' + ",".join(texts) + "]}"
+    shows = [layer["shows"] for layer in whole["layers"]]
+    spans = tuple(
+        None
+        if shows[f["layer"]] in ALWAYS_SENT
+        else (f["from"] or "0000-00-00", f["to"] or "9999-99-99")
+        for f in features
+    )
+    labels = {c.date: c.label for c in changes}
+    return Prepared(atlas, changes, labels, version(whole_text), head, texts, spans)
 
 
 _prepared: dict[str, Prepared] = {}

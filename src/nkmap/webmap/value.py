@@ -24,8 +24,9 @@ def _text(raw: Any, limit: int = 64) -> str | None:
 
 @dataclass(frozen=True)
 class MapValue:
-    """The page's report. ``need`` is set (to the payload's version) when the page lacks the
-    payload and asks for it again; the other parts are then absent."""
+    """The page's report. ``need`` is set to the payload's version when the page lacks the
+    payload and asks for it again (the other parts are then absent), and to ``"rest"`` when it
+    has drawn the first part of the payload and asks for the rest."""
 
     date: str | None = None  # the change in force, YYYY-MM-DD
     view: tuple[float, ...] | None = None  # centre latitude, longitude and zoom

@@ -62,6 +62,12 @@
     notifyTimer: null,
     viewTimer: null,
     need: null,
+    // The payload comes in two parts: the features the opening date needs (with those drawn on
+    // every date), then the rest. Until the rest is here, another change waits for it.
+    complete: true,
+    headFor: null, // the change the first part shows
+    pending: null, // {index, day} of a change asked for before the rest came
+    compareArgs: null,
     timings: [],
   };
   window.nkmapTimings = S.timings;
@@ -160,6 +166,14 @@
     S.notifyTimer = setTimeout(function () {
       send("streamlit:setComponentValue", { value: currentValue(), dataType: "json" });
     }, delay || 0);
+  }
+
+  // Once the map is drawn from the first part: ask for the rest, in the background.
+  function askForRest() {
+    send("streamlit:setComponentValue", {
+      value: Object.assign(currentValue(), { need: "rest" }),
+      dataType: "json",
+    });
   }
 
   function askForData(version) {
@@ -510,6 +524,11 @@
     const dates = S.data.dates;
     if (!dates.length) return;
     index = Math.max(0, Math.min(dates.length - 1, index));
+    if (!S.complete && dates[index].date !== S.headFor) {
+      S.pending = { index: index, day: day || dates[index].date };
+      setStatus("Loading the map of " + longDate(S.pending.day) + "\u2026");
+      return;
+    }
     const t0 = performance.now();
     const moved = index !== S.dateIndex;
     S.dateIndex = index;
@@ -941,6 +960,7 @@
   }
 
   function setCompare(compare) {
+    S.compareArgs = compare;
     S.items.forEach(function (item) { if (item.b) show(item, "b", false); });
     if (!compare) {
       S.compare = null;
@@ -1291,7 +1311,7 @@
   }
 
   // The payload's shape this page reads (nkmap.webmap.payload.PAYLOAD_SCHEMA).
-  const SCHEMA = 2;
+  const SCHEMA = 3;
   // The one way this page reads a day from the dates (see indexOf).
   const SAMPLING = "asof";
 
@@ -1331,18 +1351,9 @@
     });
     // Drawn on every date: the base map (nkmap.atlas.vocabulary.BASE_MAP) and the oblast's outline,
     // whose look follows the date.
-    const always = new Set(data.base_map.concat(["oblast"]));
-    data.features.forEach(function (f, k) {
-      const item = { f: f, layer: data.layers[f.layer], a: null, b: null };
-      S.items.push(item);
-      const shows = item.layer.shows;
-      if (shows === "events") S.events.push(k);
-      else if (always.has(shows)) {
-        if (shows === "places") S.places.push(k);
-        if (shows === "oblast") S.oblast.push(k);
-        show(item, "a", true);
-      } else S.dated.push(k);
-    });
+    addFeatures(data.features, data.keys);
+    S.complete = !data.keys;
+    S.headFor = data.head_for || null;
     if (data.borders) {
       const opts = { pane: "nkBorders", renderer: S.renderers.nkBorders, interactive: false, fill: false };
       S.borders = L.featureGroup([
@@ -1396,6 +1407,36 @@
     listenToPage();
     if (!data.dates.length) setStatus("No dated layers in the atlas.");
     else setStatus("");
+  }
+
+  // Features of the payload, numbered by their place in the whole of it (``keys``; in order
+  // when the payload came whole).
+  function addFeatures(features, keys) {
+    const always = new Set(S.data.base_map.concat(["oblast"]));
+    features.forEach(function (f, i) {
+      const k = keys ? keys[i] : i;
+      const item = { f: f, layer: S.data.layers[f.layer], a: null, b: null };
+      S.items[k] = item;
+      const shows = item.layer.shows;
+      if (shows === "events") S.events.push(k);
+      else if (always.has(shows)) {
+        if (shows === "places") S.places.push(k);
+        if (shows === "oblast") S.oblast.push(k);
+        show(item, "a", true);
+      } else S.dated.push(k);
+    });
+  }
+
+  // The rest of the payload: every change can be shown now, and one asked for meanwhile is.
+  function addRest(rest) {
+    addFeatures(rest.features, rest.keys);
+    S.dated.sort(function (a, b) { return a - b; });
+    S.complete = true;
+    const pending = S.pending;
+    S.pending = null;
+    setStatus("");
+    if (S.compareArgs) setCompare(S.compareArgs);
+    if (pending) setDate(pending.index, { type: "rest" }, pending.day);
   }
 
   // The index of the change in force on a day, by the rule the payload names (SAMPLING:
@@ -1493,6 +1534,7 @@
       if (S.need !== args.version) askForData(args.version);
       return;
     }
+    if (args.rest && !S.complete) addRest(JSON.parse(args.rest));
     if (S.first) {
       if (args.view && args.view.length === 3) S.map.setView([args.view[0], args.view[1]], args.view[2]);
       setBase(args.base || "none", false);
@@ -1521,7 +1563,9 @@
     }
     if (S.first) {
       S.first = false;
-      notify(0);
+      // The rest of the payload is asked for once this date is painted.
+      if (!S.complete) requestAnimationFrame(function () { setTimeout(askForRest, 0); });
+      else notify(0);
     }
   }
 
