@@ -102,12 +102,17 @@ def test_the_first_part_holds_one_date_and_the_rest_completes_the_payload(
     rest = json.loads(prepared.rest(head_for))
     assert head_for == part["head_for"] == OPEN_ON.isoformat()
     assert sorted(part["keys"] + rest["keys"]) == list(range(part["total"]))
-    shows = [layer["shows"] for layer in part["layers"]]
+    layers = [part["layers"][i] or rest["layers"].get(str(i)) for i in range(len(part["layers"]))]
+    shows = [layer["shows"] for layer in layers]
     for f in part["features"]:  # each is drawn on the opening date, or on every date
         dated = shows[f["layer"]] not in ("countries", "rayons", "places", "oblast", "events")
         assert not dated or (f["from"] or "") <= head_for < (f["to"] or "9999")
     for f in rest["features"]:
         assert not (f["from"] or "") <= head_for < (f["to"] or "9999")
+    # Each layer comes once: with the first part when one of its features does.
+    used = {f["layer"] for f in part["features"]}
+    assert {i for i, layer in enumerate(part["layers"]) if layer} == used
+    assert {int(i) for i in rest["layers"]} == set(range(len(layers))) - used
     # The first part is a fraction of the whole.
     assert len(first) < 0.5 * (len(first) + len(prepared.rest(head_for)))
 

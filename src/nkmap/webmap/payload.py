@@ -199,8 +199,9 @@ def version(text: str) -> str:
 
 # What the page gets first, beside the payload's other fields: the features of one date (and
 # those drawn on every date), numbered by their place in the whole payload (``keys``), with how
-# many there are in all (``total``) and the change they show (``head_for``). The rest follows
-# once the map is drawn (:meth:`Prepared.rest`).
+# many there are in all (``total``) and the change they show (``head_for``); ``layers`` holds
+# only the layers of those features (null for the others). The rest follows once the map is
+# drawn (:meth:`Prepared.rest`).
 FIRST_PART_FIELDS = ("keys", "total", "head_for")
 # Features the page needs whatever the date: the base map, the oblast's outline (drawn faintly
 # before and after it existed) and the events (their rings mark the time bar).
@@ -212,18 +213,20 @@ class Prepared:
     """An atlas ready for the dashboard: its change dates and labels, and the map's payload
     with its fingerprint, as JSON in parts (:meth:`first`, :meth:`rest`).
 
-    The page opens on what one date needs, so the first paint waits for that date's features,
-    not for the whole atlas; the rest is sent after it, in the background."""
+    The page opens on what one date needs, so the first paint waits for that date's features
+    and layers, not for the whole atlas; the rest is sent after it, in the background."""
 
     atlas: Atlas
     changes: list[Change]
     labels: dict[dt.date, str]
     version: str  # of the whole payload
-    # The payload without its features (a JSON object), each feature as JSON, and each
-    # feature's validity as (from, to) ISO dates, None for an open end or a feature sent first
-    # whatever the date.
+    # The payload without its layers and features (a JSON object); each layer and each
+    # feature as JSON; each feature's layer, and its validity as (from, to) ISO dates (None
+    # for a feature sent first whatever the date).
     head: str
+    layers: tuple[str, ...]
     features: tuple[str, ...]
+    layer_of: tuple[int, ...]
     spans: tuple[tuple[str, str] | None, ...]
 
     def _on(self, day: str) -> list[int]:
@@ -233,39 +236,55 @@ class Prepared:
         """The first part for a page opening on ``day``, and the change it shows."""
         shown = Timeline(self.changes).snap(day).isoformat()
         keys = self._on(shown)
+        used = {self.layer_of[k] for k in keys}
+        layers = ",".join(text if i in used else "null" for i, text in enumerate(self.layers))
         text = (
             self.head[:-1]
             + f',"head_for":"{shown}","total":{len(self.features)},"keys":{to_json(keys)}'
-            + ',"features":['
+            + f',"layers":[{layers}],"features":['
             + ",".join(self.features[k] for k in keys)
             + "]}"
         )
         return text, shown
 
     def rest(self, head_for: str) -> str:
-        """Every feature the first part for ``head_for`` left out."""
+        """Every feature and layer the first part for ``head_for`` left out."""
         sent = set(self._on(head_for))
+        used = {self.layer_of[k] for k in sent}
         keys = [k for k in range(len(self.features)) if k not in sent]
         features = ",".join(self.features[k] for k in keys)
-        return f'{{"keys":{to_json(keys)},"features":[{features}]}}'
+        layers = ",".join(f'"{i}":{text}' for i, text in enumerate(self.layers) if i not in used)
+        return f'{{"layers":{{{layers}}},"keys":{to_json(keys)},"features":[{features}]}}'
 
 
 def prepare(atlas: Atlas) -> Prepared:
     changes = change_dates(atlas)
     whole = payload(atlas, changes)
     features = whole.pop("features")
+    layers = whole.pop("layers")
     head = to_json(whole)
     texts = tuple(to_json(f) for f in features)
-    whole_text = head[:-1] + ',"features":[' + ",".join(texts) + "]}"
-    shows = [layer["shows"] for layer in whole["layers"]]
+    layer_texts = tuple(to_json(layer) for layer in layers)
+    whole_text = (
+        head[:-1] + f',"layers":[{",".join(layer_texts)}],"features":[' + ",".join(texts) + "]}"
+    )
     spans = tuple(
         None
-        if shows[f["layer"]] in ALWAYS_SENT
+        if layers[f["layer"]]["shows"] in ALWAYS_SENT
         else (f["from"] or "0000-00-00", f["to"] or "9999-99-99")
         for f in features
     )
-    labels = {c.date: c.label for c in changes}
-    return Prepared(atlas, changes, labels, version(whole_text), head, texts, spans)
+    return Prepared(
+        atlas,
+        changes,
+        {c.date: c.label for c in changes},
+        version(whole_text),
+        head,
+        layer_texts,
+        texts,
+        tuple(f["layer"] for f in features),
+        spans,
+    )
 
 
 _prepared: dict[str, Prepared] = {}

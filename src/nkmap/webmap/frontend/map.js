@@ -1429,6 +1429,7 @@
 
   // The rest of the payload: every change can be shown now, and one asked for meanwhile is.
   function addRest(rest) {
+    Object.keys(rest.layers).forEach(function (i) { S.data.layers[Number(i)] = rest.layers[i]; });
     addFeatures(rest.features, rest.keys);
     S.dated.sort(function (a, b) { return a - b; });
     S.complete = true;
