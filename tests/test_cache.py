@@ -117,3 +117,36 @@ def test_the_cache_can_be_switched_off(
     load_atlas(root)
     assert len(misses) == 2
     assert not (tmp_path / "cache").exists()
+
+
+def test_the_maps_payload_is_kept_too_and_only_for_an_atlas_loaded_from_files(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nkmap.webmap.payload as payload
+    from nkmap.atlas.catalog import with_layer
+
+    made: list[object] = []
+    real = payload._prepare
+
+    def counted(atlas: object) -> object:
+        made.append(atlas)
+        return real(atlas)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(payload, "_prepare", counted)
+    first = payload.prepare(load_atlas(root))
+    again = payload.prepare(load_atlas(root))
+    assert len(made) == 1
+    assert (again.version, again.head, again.features, again.spans) == (
+        first.version,
+        first.head,
+        first.features,
+        first.spans,
+    )
+    assert again.first(again.changes[0].date) == first.first(first.changes[0].date)
+    # An atlas changed in memory (a previewed upload) is prepared afresh, and not kept.
+    atlas = load_atlas(root)
+    preview = with_layer(atlas, atlas.entry("held"), [])
+    assert preview.fingerprint is None
+    payload.prepare(preview)
+    payload.prepare(preview)
+    assert len(made) == 3

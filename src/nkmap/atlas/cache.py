@@ -2,7 +2,8 @@
 
 Loading reads and checks every layer file (about half a second for the shipped atlas, and in
 proportion to its size). A command run again on the same files, or a dashboard started again,
-takes the checked result from the cache instead. It is found by a fingerprint of everything the
+takes the checked result from the cache instead; so does the dashboard for the map's payload
+made from it (:func:`derived` keys). It is found by a fingerprint of everything the
 result depends on: the catalog's and every layer file's bytes, and the code that reads and
 checks them (so a new nkmap, or a new limit, never reuses a result made by an old one). Any
 change to any of them makes a new result; nothing is ever served stale.
@@ -68,9 +69,17 @@ def fingerprint(catalog: bytes, files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _entry(folder: Path, root: Path) -> Path:
+def derived(fingerprint: str, code: list[Path]) -> str:
+    """The key of something made from an atlas (its fingerprint) by ``code`` (its modules)."""
+    digest = hashlib.sha256(fingerprint.encode())
+    for path in code:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _entry(folder: Path, root: Path, kind: str) -> Path:
     key = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
-    return folder / f"atlas-{key[:32]}.pickle"
+    return folder / f"{kind}-{key[:32]}.pickle"
 
 
 def _private(path: Path) -> bool:
@@ -86,24 +95,24 @@ def _private(path: Path) -> bool:
     )
 
 
-def read(root: Path, key: str) -> Any | None:
-    """The atlas cached for ``root`` under ``key``, or None."""
+def read(root: Path, key: str, kind: str = "atlas") -> Any | None:
+    """What is cached for ``root`` under ``key`` (the atlas, or what ``kind`` names), or None."""
     folder = cache_folder()
     if folder is None:
         return None
-    path = _entry(folder, root)
+    path = _entry(folder, root, kind)
     if not (_private(folder) and _private(path)):
         return None
     try:
         with open(path, "rb") as f:
-            stored_key, atlas = pickle.load(f)
+            stored_key, value = pickle.load(f)
     except Exception:  # a damaged or outdated cache file is no error: the files are loaded
         return None
-    return atlas if stored_key == key else None
+    return value if stored_key == key else None
 
 
-def write(root: Path, key: str, atlas: Any) -> None:
-    """Keep ``atlas`` for ``root`` under ``key`` (best effort)."""
+def write(root: Path, key: str, value: Any, kind: str = "atlas") -> None:
+    """Keep ``value`` for ``root`` under ``key`` (best effort)."""
     folder = cache_folder()
     if folder is None:
         return
@@ -111,11 +120,11 @@ def write(root: Path, key: str, atlas: Any) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(folder):
             return
-        fd, tmp = tempfile.mkstemp(prefix=".atlas-", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:  # mkstemp's mode: 0600
-                pickle.dump((key, atlas), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, _entry(folder, root))
+                pickle.dump((key, value), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, _entry(folder, root, kind))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -46,6 +46,9 @@ class Atlas:
         self.entries = tuple(entries)
         self.by_id = {e.id: e for e in entries}
         self.features = features
+        # What the atlas was loaded from, as one digest (nkmap.atlas.cache.fingerprint); None
+        # for an atlas made in memory (a preview), whose products are never cached.
+        self.fingerprint: str | None = None
 
     def entry(self, layer_id: str) -> LayerEntry:
         try:
@@ -82,10 +85,11 @@ def load_atlas(root: Path | str | None = None, catalog: Path | None = None) -> A
         key = cache.fingerprint(path.read_bytes(), files)
         found = cache.read(root, key)
         if isinstance(found, Atlas):
-            found.root = root
+            found.root, found.fingerprint = root, key
             return found
     atlas = _load(root, doc, path)
     if key is not None:
+        atlas.fingerprint = key
         cache.write(root, key, atlas)
     return atlas
 

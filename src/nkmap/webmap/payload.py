@@ -13,7 +13,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from nkmap.atlas import cache
 from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.dates import iso_or_open
 from nkmap.atlas.entries import LayerEntry
@@ -257,7 +258,26 @@ class Prepared:
         return f'{{"layers":{{{layers}}},"keys":{to_json(keys)},"features":[{features}]}}'
 
 
+# The code the payload is made by, beside the atlas's own (in its fingerprint).
+_CODE = [Path(__file__), *sorted((Path(__file__).parents[1] / "present").glob("*.py"))]
+
+
 def prepare(atlas: Atlas) -> Prepared:
+    """The atlas ready for the dashboard; kept on disk for an atlas loaded from its files, so
+    that a dashboard started again on the same files skips this work."""
+    key = cache.derived(atlas.fingerprint, _CODE) if atlas.fingerprint else None
+    if key is not None:
+        found = cache.read(atlas.root, key, kind="payload")
+        if isinstance(found, tuple) and len(found) == len(fields(Prepared)) - 1:
+            return Prepared(atlas, *found)
+    made = _prepare(atlas)
+    if key is not None:
+        parts = tuple(getattr(made, f.name) for f in fields(Prepared) if f.name != "atlas")
+        cache.write(atlas.root, key, parts, kind="payload")
+    return made
+
+
+def _prepare(atlas: Atlas) -> Prepared:
     changes = change_dates(atlas)
     whole = payload(atlas, changes)
     features = whole.pop("features")
