@@ -1,5 +1,7 @@
-"""Fuzzing the doors a layer comes in by: malformed and adversarial files for every reader,
-and metadata for the checks. Two invariants hold for every input Hypothesis makes:
+"""Fuzzing the doors a layer comes in by: malformed and adversarial files for every reader (any
+bytes behind each format's first bytes, and structured files: GeoJSON documents, GeoPackages
+and Shapefiles written by GDAL and then changed where their formats keep their meaning, KML
+documents), and metadata for the checks. Two invariants hold for every input Hypothesis makes:
 
 - only nkmap errors escape (a one-line message naming the file), never another exception;
 - an add the checks accept leaves an atlas that loads and lists the layer; an add they refuse
@@ -383,6 +385,78 @@ def test_any_zipped_shapefile_is_read_or_refused_with_a_message(
 
     def read_and_check() -> None:
         found = read_candidate(data, "layer.zip")
+        check_collection(found.doc, found.name, None)
+
+    only_nkmap_errors(read_and_check)
+
+
+# KML: documents of nested folders and placemarks, with any text, data and geometry.
+COORDINATE_TOKENS = st.one_of(
+    st.builds(lambda x, y: f"{x},{y}", st.floats(44.0, 48.0), st.floats(38.0, 42.0)),
+    st.builds(lambda x, y, z: f"{x},{y},{z}", NUMBERS, NUMBERS, NUMBERS),
+    st.sampled_from(["nan,nan", "1e999,0", "1,2,3,4", "a,b", ",", "46.7;39.8", "0x1,2"]),
+)
+COORDINATES_TEXT = st.lists(COORDINATE_TOKENS, max_size=6).map(" ".join)
+
+
+def _kml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+KML_GEOMETRY = st.recursive(
+    st.one_of(
+        COORDINATES_TEXT.map(lambda c: f"<Point><coordinates>{c}</coordinates></Point>"),
+        COORDINATES_TEXT.map(lambda c: f"<LineString><coordinates>{c}</coordinates></LineString>"),
+        st.lists(COORDINATES_TEXT, min_size=0, max_size=3).map(
+            lambda rings: (
+                "<Polygon>"
+                + "".join(
+                    f"<{'outer' if i == 0 else 'inner'}BoundaryIs><LinearRing><coordinates>{c}"
+                    f"</coordinates></LinearRing></{'outer' if i == 0 else 'inner'}BoundaryIs>"
+                    for i, c in enumerate(rings)
+                )
+                + "</Polygon>"
+            )
+        ),
+    ),
+    lambda inner: st.lists(inner, max_size=3).map(
+        lambda parts: "<MultiGeometry>" + "".join(parts) + "</MultiGeometry>"
+    ),
+    max_leaves=6,
+)
+PLACEMARK = st.builds(
+    lambda name, data, geometry: (
+        "<Placemark>"
+        + (f"<name>{_kml_escape(name)}</name>" if name is not None else "")
+        + "<ExtendedData>"
+        + "".join(
+            f'<Data name="{_kml_escape(k)}"><value>{_kml_escape(v)}</value></Data>'
+            for k, v in data.items()
+        )
+        + "</ExtendedData>"
+        + (geometry or "")
+        + "</Placemark>"
+    ),
+    st.one_of(st.none(), TEXT),
+    st.dictionaries(TEXT, TEXT, max_size=3),
+    st.one_of(st.none(), KML_GEOMETRY),
+)
+KML_DOCUMENT = st.recursive(
+    st.lists(PLACEMARK, max_size=3).map("".join),
+    lambda inner: st.tuples(inner, st.integers(1, 40)).map(
+        lambda body_depth: "<Folder>" * body_depth[1] + body_depth[0] + "</Folder>" * body_depth[1]
+    ),
+    max_leaves=4,
+)
+
+
+@given(body=KML_DOCUMENT)
+def test_any_kml_is_read_or_refused_with_a_message(body: str) -> None:
+    text = f'<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>{body}</Document></kml>'
+    data = text.encode("utf-8", "surrogatepass")
+
+    def read_and_check() -> None:
+        found = read_candidate(data, "layer.kml")
         check_collection(found.doc, found.name, None)
 
     only_nkmap_errors(read_and_check)
