@@ -641,3 +641,21 @@ def test_an_add_keeps_the_atlas_readable_by_others_as_the_umask_says(
         os.umask(old)
     for written in (geodata / "catalog.json", geodata / "layers" / "field-sites.geojson"):
         assert written.stat().st_mode & 0o777 == 0o644, written
+
+
+def test_finishing_an_interrupted_add_never_writes_outside_geodata(tmp_path: Path) -> None:
+    from nkmap.layers.store import settle, staged_file
+
+    root = tmp_path / "deep" / "geodata"
+    (root / "layers").mkdir(parents=True)
+    hostile = "../../escaped"
+    (root / "layers" / ".x.staged.geojson").write_text("{}")
+    staged = root / staged_file(hostile)
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_text("{}")
+    catalog = {"layers": [{"id": hostile, "file": staged_file(hostile)}]}
+    (root / "catalog.json").write_text(json.dumps(catalog))
+    settle(root)
+    assert not list(tmp_path.rglob("escaped.geojson"))
+    assert json.loads((root / "catalog.json").read_text()) == catalog
+    assert not (root / "layers" / ".x.staged.geojson").exists()  # an unnamed leftover goes

@@ -352,7 +352,9 @@ def settle(root: Path) -> None:
     named = {e.get("file") for e in layers if isinstance(e, dict)}
     for e in layers:
         layer_id = e.get("id") if isinstance(e, dict) else None
-        if not isinstance(layer_id, str) or e.get("file") != staged_file(layer_id):
+        if not isinstance(layer_id, str) or not ID_PATTERN.match(layer_id):
+            continue  # an id that could name a path: never used to write (the loader refuses it)
+        if e.get("file") != staged_file(layer_id):
             continue
         staged = root / staged_file(layer_id)
         if not staged.is_file():
