@@ -608,6 +608,8 @@ def cell(part: dict[str, Any], get: Any, fmt: str) -> tuple[str, float | None]:
         value = float(get(part))
     except (KeyError, TypeError, ValueError):
         return "-", None
+    if math.isnan(value):
+        return f"over the budget of {BUDGET:.0f} s", None
     return fmt.format(value), value
 
 
@@ -621,7 +623,7 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
             ratio = f"{va / vb:.3f}" if va is not None and vb else "-"
             print(f"| {name} | {label} | {a} | {b} | {ratio} |")
         export = row["nkmap"]["export"]
-        if "error" not in export:
+        if "error" not in export and not math.isnan(export["gif_cpu"]):
             print(f"| {name} | animation CPU time (s) | {export['gif_cpu']:.1f} | | |")
         naive = row["naive"]["export"]
         if "error" not in naive and "error" not in export:
