@@ -167,8 +167,8 @@ def main() -> None:
     server, first = server_steps(args.steps)
     seen = browser(args.steps)
     parts = prepare(load_atlas())
-    first, head_for = parts.first(OPENING)
-    first_size, rest_size = len(first.encode()), len(parts.rest(head_for).encode())
+    opening, head_for = parts.first(OPENING)
+    first_size, rest_size = len(opening.encode()), len(parts.rest(head_for).encode())
     rows = [
         ("cold start: first run of app.py (AppTest, fresh process)", f"{cold:.2f} s"),
         (
