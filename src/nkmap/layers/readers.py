@@ -87,6 +87,9 @@ OGR_ERRORS = (
     pyogrio.errors.FieldError,
     pyogrio.errors.GeometryError,
     pyogrio.errors.CRSError,
+    # A field name or value in bytes that are not text in the table's encoding (a .dbf field
+    # descriptor beginning with byte 0x80, found by tests/test_fuzz.py).
+    UnicodeError,
 )
 
 
