@@ -218,8 +218,8 @@ def written(frame: Any, path: Path, **options: Any) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a layer without a CRS is written all the same
             frame.to_file(path, **options)
-    except (DataSourceError, FieldError, GeometryError, ValueError, UnicodeError):
-        return False
+    except (DataSourceError, FieldError, GeometryError, ValueError, UnicodeError, OverflowError):
+        return False  # such as a whole number too large for any field type
     return True
 
 
