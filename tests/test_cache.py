@@ -4,6 +4,7 @@ read."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pickle
@@ -15,6 +16,7 @@ import nkmap.atlas.catalog
 from conftest import WriteAtlas, collection, entry, feat, square
 from nkmap.atlas import cache
 from nkmap.atlas.catalog import load_atlas
+from nkmap.atlas.located import load_areas
 from nkmap.errors import ValidationError
 
 
@@ -150,3 +152,20 @@ def test_the_maps_payload_is_kept_too_and_only_for_an_atlas_loaded_from_files(
     payload.prepare(preview)
     payload.prepare(preview)
     assert len(made) == 3
+
+
+def test_the_areas_for_where_come_from_the_cache_and_follow_the_files(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    misses = loads_from_files(monkeypatch)
+    first = load_areas(root).where(40.05, 46.05, dt.date(2000, 1, 1))
+    assert first.controller == "armenian" and first.layers == ("held",)
+    assert load_areas(root).where(40.05, 46.05, dt.date(2000, 1, 1)) == first
+    assert misses == [root]
+    layer = root / "layers" / "held.geojson"
+    layer.write_text(layer.read_text().replace('"armenian"', '"azerbaijani"'))
+    assert load_areas(root).where(40.05, 46.05, dt.date(2000, 1, 1)).controller == "azerbaijani"
+    assert len(misses) == 2
+    layer.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
+    with pytest.raises(ValidationError, match="held"):
+        load_areas(root)

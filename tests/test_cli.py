@@ -154,3 +154,31 @@ def test_exports_are_readable_by_others_as_the_umask_says(tmp_path: Path) -> Non
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+HEAVY = ("pandas", "geopandas", "matplotlib", "pyogrio", "pyarrow", "folium")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["layers"],
+        ["where", "39.758", "46.748", "--date", "2005-06-01"],
+        ["where", "Shusha", "--date", "2020-11-01", "--json"],
+    ],
+)
+def test_the_quick_commands_import_nothing_heavy(args: list[str]) -> None:
+    run(*args)  # `where` reads the atlas's areas from the disk cache, which this run fills
+    program = (
+        "import sys\n"
+        "from nkmap.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nkmap.atlas.dates import iso_or_open, parse_date
-from nkmap.atlas.vocabulary import REGION_BBOX
+from nkmap.atlas.vocabulary import REGION_BBOX, REGION_NAME
 from nkmap.errors import NkmapError, OptionError, ValidationError
 from nkmap.layers.formats import FORMATS as READABLE
 from nkmap.layers.meta import LAYER_META, SOURCE_PARTS, metadata, one_source, sidecar_metadata
@@ -316,28 +316,29 @@ def _lat_lon(words: Sequence[str]) -> tuple[float, float] | None:
         return None
 
 
-def cmd_where(atlas: Atlas, args: argparse.Namespace) -> None:
+def cmd_where(args: argparse.Namespace) -> None:
+    # The areas alone, from the disk cache when the files are unchanged: no geopandas.
     from nkmap.atlas.gazetteer import load_gazetteer
-    from nkmap.atlas.stats import REGION_NAME, place_on, where
-    from nkmap.atlas.timeline import mapped_on
+    from nkmap.atlas.located import load_areas, place_on
 
     position = _lat_lon(args.place)
+    if position is None and all(_number(w) for w in args.place):
+        raise OptionError("where: give lat and lon (two numbers), or a settlement's name")
+    areas = load_areas(args.geodata)
     if position is not None:
-        result = where(atlas, *position, args.date)
+        result = areas.where(*position, args.date)
         if args.json:
             print(json.dumps(result.as_dict()))
             return
         held = result.controller or "not mapped on this date"
-        if result.controller is None and mapped_on(atlas, args.date):
+        if result.controller is None and areas.mapped_on(args.date):
             held = f"not mapped: outside {REGION_NAME}"
         inside = "inside" if result.in_nkao else "outside"
         print(f"{position[0]} N, {position[1]} E on {args.date}: {held}; {inside} the oblast")
         return
-    if all(_number(w) for w in args.place):
-        raise OptionError("where: give lat and lon (two numbers), or a settlement's name")
     gaz = load_gazetteer(args.geodata)
     place = gaz.resolve(" ".join(args.place))
-    answer = place_on(atlas, gaz, place, args.date)
+    answer = place_on(areas, gaz, place, args.date)
     if args.json:
         print(json.dumps(answer, ensure_ascii=False))
         return
@@ -442,7 +443,7 @@ def cmd_publish(atlas: Atlas, args: argparse.Namespace) -> None:
 
 
 def cmd_stats(atlas: Atlas, args: argparse.Namespace) -> None:
-    from nkmap.atlas.stats import REGION_NAME, areas_by_controller, region_km2, share_text
+    from nkmap.atlas.stats import areas_by_controller, region_km2, share_text
     from nkmap.atlas.timeline import change_dates, mapped_on, state_at
 
     state = state_at(atlas, args.date)
@@ -488,6 +489,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "layers":
             cmd_layers(args)
             return 0
+        if args.command == "where":
+            cmd_where(args)
+            return 0
         from nkmap.atlas.catalog import load_atlas
 
         atlas = load_atlas(args.geodata)
@@ -499,8 +503,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             cmd_snapshot(atlas, args)
         elif args.command == "publish":
             cmd_publish(atlas, args)
-        elif args.command == "where":
-            cmd_where(atlas, args)
         elif args.command == "stats":
             cmd_stats(atlas, args)
     except BrokenPipeError:

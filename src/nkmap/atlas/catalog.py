@@ -13,7 +13,14 @@ from shapely.geometry.base import BaseGeometry
 
 from nkmap.atlas import cache
 from nkmap.atlas.dates import BEGINNING, END_OF_TIME, parse_date
-from nkmap.atlas.entries import UNVERSIONED, LayerEntry, data_version_of, parse_entry, read_catalog
+from nkmap.atlas.entries import (
+    UNVERSIONED,
+    LayerEntry,
+    catalog_files,
+    data_version_of,
+    parse_entry,
+    read_catalog,
+)
 from nkmap.atlas.geometry import area_km2
 from nkmap.atlas.jsonfile import read_json
 from nkmap.atlas.validate import check_collection
@@ -77,12 +84,7 @@ def load_atlas(root: Path | str | None = None, catalog: Path | None = None) -> A
     doc, path = read_catalog(root, catalog)
     key = None
     if catalog is None:  # a staged catalog is loaded once, to be checked: never cached
-        files = [
-            root / e["file"]
-            for e in doc["layers"]
-            if isinstance(e, dict) and isinstance(e.get("file"), str)
-        ]
-        key = cache.fingerprint(path.read_bytes(), files)
+        key = cache.fingerprint(path.read_bytes(), catalog_files(root, doc))
         found = cache.read(root, key)
         if isinstance(found, Atlas):
             found.root, found.fingerprint = root, key

@@ -154,6 +154,15 @@ def data_version_of(doc: dict[str, Any], path: Path) -> str:
     return value
 
 
+def catalog_files(root: Path, doc: dict[str, Any]) -> list[Path]:
+    """The layer files a catalog names (what a loaded atlas depends on besides the catalog)."""
+    return [
+        root / e["file"]
+        for e in doc["layers"]
+        if isinstance(e, dict) and isinstance(e.get("file"), str)
+    ]
+
+
 def read_catalog(root: Path, path: Path | None = None) -> tuple[dict[str, Any], Path]:
     """The catalog's JSON object (with its 'layers' list) and its path: ``root``'s catalog, or
     the one at ``path`` (a catalog staged beside it, whose files are named from ``root``)."""

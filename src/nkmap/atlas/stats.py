@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
 import shapely
-from shapely.geometry import Point
 
+from nkmap.atlas import located
 from nkmap.atlas.catalog import Atlas
-from nkmap.atlas.gazetteer import LABELS, Gazetteer, Settlement, source_dicts
+from nkmap.atlas.gazetteer import Gazetteer, Settlement
 from nkmap.atlas.geometry import area_km2
+from nkmap.atlas.located import Where, areas_of
 from nkmap.atlas.timeline import State, change_dates, state_at
-from nkmap.atlas.vocabulary import CONTROLLERS, REGION_BBOX
-from nkmap.errors import OptionError
+from nkmap.atlas.vocabulary import CONTROLLERS
 
 # Azerbaijan's whole area, Nakhchivan and Nagorno-Karabakh included (CIA World Factbook 1995).
 AZERBAIJAN_AREA_KM2 = 86_600.0
@@ -37,10 +36,6 @@ def region_km2(state: State) -> float:
     return float(state.control["area_km2"].sum()) + float(unmapped.sum())
 
 
-# The region the built atlas maps (nkmap.derive.atlas.build_region): where every figure is measured.
-REGION_NAME = "the mapped region (the former oblast, the seven districts, Goranboy and Tartar)"
-
-
 def share_text(controller: str, km2: float, region: float) -> str:
     """How to read an area: its share of the mapped region (``region`` km2), and for the land
     held by the Armenian side or the peacekeepers, its share of Azerbaijan."""
@@ -54,85 +49,16 @@ def oblast_area_km2(atlas: Atlas) -> float:
     return float(atlas.features.loc[atlas.features["shows"] == "oblast", "area_km2"].sum())
 
 
-@dataclass(frozen=True)
-class Where:
-    lat: float
-    lon: float
-    date: dt.date
-    controller: str | None
-    layers: tuple[str, ...]
-    in_nkao: bool
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "lat": self.lat,
-            "lon": self.lon,
-            "date": self.date.isoformat(),
-            "controller": self.controller,
-            "layers": list(self.layers),
-            "in_nkao": self.in_nkao,
-        }
-
-
 def where(atlas: Atlas, lat: float, lon: float, day: dt.date) -> Where:
     """Which controller held the point on ``day``, which layers contain it, and whether it lies
     inside the oblast's outline (whatever the date)."""
-    west, south, east, north = REGION_BBOX
-    if not (south <= lat <= north and west <= lon <= east):
-        hint = ""
-        if south <= lon <= north and west <= lat <= east:
-            hint = f"; the numbers look swapped: did you mean {lon} {lat} (lat lon)?"
-        raise OptionError(
-            f"the point {lat} N, {lon} E is outside the atlas's region "
-            f"(lat {south}..{north}, lon {west}..{east}){hint}"
-        )
-    point = Point(lon, lat)
-    valid = atlas.valid_on(day)
-    areas = valid[valid["kind"] == "area"]
-    hits = areas[shapely.covers(areas.geometry.values, point)]
-    control = hits[hits["shows"] == "control"]
-    controller = control["controller"].iloc[0] if len(control) else None
-    oblast = atlas.features[atlas.features["shows"] == "oblast"]
-    in_nkao = bool(shapely.covers(oblast.geometry.values, point).any())
-    return Where(lat, lon, day, controller, tuple(dict.fromkeys(hits["layer"])), in_nkao)
+    return areas_of(atlas).where(lat, lon, day)
 
 
 def place_on(atlas: Atlas, gaz: Gazetteer, place: Settlement, day: dt.date) -> dict[str, Any]:
     """Who held a settlement on ``day``: its own dated, sourced history, and what the map shows
     at its position (the two differ only where the map marks the front as not mapped)."""
-    entry = place.entry_on(day)
-    controller = place.controller_on(day)
-    if entry is None:
-        summary = f"not mapped: its history starts on {place.history[0].date}"
-    else:
-        since = f" since {entry.date}" if entry.precision == "day" else f" from about {entry.date}"
-        summary = f"held by {LABELS[entry.controller]}{since}"
-    shown = None
-    note = ""
-    if (
-        REGION_BBOX[1] <= place.lat <= REGION_BBOX[3]
-        and REGION_BBOX[0] <= place.lon <= REGION_BBOX[2]
-    ):
-        shown = where(atlas, place.lat, place.lon, day).controller
-    if shown != controller:
-        note = (
-            "the front passed here between the dates given for neighbouring places"
-            if shown is None
-            else "the place lies in a cell or corridor drawn for its neighbours"
-        )
-    return {
-        "id": place.id,
-        "label": place.label,
-        "date": day.isoformat(),
-        "controller": controller,
-        "since": entry.date.isoformat() if entry else None,
-        "precision": entry.precision if entry else None,
-        "summary": summary,
-        "note": entry.note if entry else "",
-        "sources": source_dicts(gaz, entry.sources) if entry else [],
-        "map_controller": shown,
-        "map_note": note,
-    }
+    return located.place_on(areas_of(atlas), gaz, place, day)
 
 
 def overlaps(atlas: Atlas, tolerance_km2: float = 0.01) -> list[str]:

@@ -38,3 +38,6 @@ ID_PATTERN = re.compile(r"^(?!(?:con|prn|aux|nul|com[1-9]|lpt[1-9])\Z)[a-z0-9][a
 # The region the atlas covers (lon/lat): the South Caucasus around Nagorno-Karabakh, from the
 # Araks in the south to Ganja and Yevlakh in the north.
 REGION_BBOX: tuple[float, float, float, float] = (44.8, 38.8, 47.7, 41.0)
+
+# The region the built atlas maps (nkmap.derive.atlas.build_region): where every figure is measured.
+REGION_NAME = "the mapped region (the former oblast, the seven districts, Goranboy and Tartar)"

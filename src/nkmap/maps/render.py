@@ -45,9 +45,9 @@ from shapely.ops import polylabel
 
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.geometry import shared_borders
-from nkmap.atlas.stats import REGION_NAME, areas_by_controller, region_km2
+from nkmap.atlas.stats import areas_by_controller, region_km2
 from nkmap.atlas.timeline import Change, State, Timeline, Transfer, state_at
-from nkmap.atlas.vocabulary import BASE_MAP, REGION_BBOX
+from nkmap.atlas.vocabulary import BASE_MAP, REGION_BBOX, REGION_NAME
 from nkmap.present.basemaps import print_attribution
 from nkmap.present.layout import Layout
 from nkmap.present.style import (

@@ -17,9 +17,9 @@ import streamlit as st
 
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.gazetteer import Gazetteer, Settlement, load_gazetteer
-from nkmap.atlas.stats import AZERBAIJAN_AREA_KM2, REGION_NAME
+from nkmap.atlas.stats import AZERBAIJAN_AREA_KM2
 from nkmap.atlas.timeline import Transfer, mapped_on, state_at, transfers
-from nkmap.atlas.vocabulary import REGION_BBOX
+from nkmap.atlas.vocabulary import REGION_BBOX, REGION_NAME
 from nkmap.errors import NkmapError, ValidationError
 from nkmap.maps.export import export, file_name
 from nkmap.maps.formats import DESCRIPTIONS, FORMATS, MEDIA_TYPES
