@@ -12,10 +12,10 @@ parts listed for it (and itself):
 - api (the Python interface for notebooks) imports the model and the maps, not web/ or the cli;
 - the data-deriving code (derive/) is imported by nothing outside it.
 
-Third-party libraries with a cost or a risk have few homes: matplotlib maps.render, GDAL
-(pyogrio) layers.readers (reading) and maps.gis (writing GeoPackages), SQLite layers.readers,
-folium maps.folium_maps, Streamlit web.app, web.component and web.serve. No two modules import
-each other in a cycle.
+Third-party libraries with a cost or a risk have few homes: matplotlib maps.render and
+maps.canvas, GDAL (pyogrio) layers.readers (reading) and maps.gis (writing GeoPackages),
+SQLite layers.readers, folium maps.folium_maps, Streamlit web.app, web.component and
+web.serve. No two modules import each other in a cycle.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 # Third-party packages only these modules may import.
 ONLY = {
-    "matplotlib": {"maps.render"},
+    "matplotlib": {"maps.render", "maps.canvas"},
     "pyogrio": {"layers.readers", "maps.gis"},
     "folium": {"maps.folium_maps", "api"},  # api: in type hints only
     "sqlite3": {"layers.readers"},

@@ -28,12 +28,21 @@ from nkmap.maps.render import (
     LABEL_GID,
     THIN_SPACE,
     Layout,
-    close,
     label_priority,
     print_layout,
 )
 from nkmap.present.layout import ANIMATION
 from nkmap.present.style import BORDER, BORDER_LABEL, NAME_KEYS
+
+
+def dot_points(ax: Axes) -> list[tuple[float, float]]:
+    """The towns' dots on a map, in its coordinates."""
+    return [
+        (float(x), float(y))
+        for line in ax.get_lines()
+        if line.get_marker() == "o"
+        for x, y in line.get_xydata()  # type: ignore[union-attr]
+    ]
 
 
 def texts(fig: object) -> list[str]:
@@ -57,22 +66,16 @@ def test_layer_text_is_drawn_literally(write_atlas: WriteAtlas) -> None:
     atlas = load_atlas(root)
     day = dt.date(2001, 1, 1)
     fig = print_layout(atlas, day, change_dates(atlas))
-    try:
-        fig.canvas.draw()  # math text would fail here on the unbalanced '$'
-        drawn = texts(fig)
-        assert hostile in drawn  # the place name, as typed
-        assert any(hostile in t for t in drawn)  # the source, in the footer
-    finally:
-        close(fig)
+    fig.canvas.draw()  # math text would fail here on the unbalanced '$'
+    drawn = texts(fig)
+    assert hostile in drawn  # the place name, as typed
+    assert any(hostile in t for t in drawn)  # the source, in the footer
 
 
 def test_print_map_states_date_areas_and_uncertainty(atlas: Atlas) -> None:
     day = dt.date(2020, 11, 10)
     fig = print_layout(atlas, day, change_dates(atlas))
-    try:
-        drawn = "\n".join(texts(fig))
-    finally:
-        close(fig)
+    drawn = "\n".join(texts(fig))
     assert "10 November 2020. Ceasefire statement of 10 November 2020" in drawn
     for side, km2 in areas_by_controller(state_at(atlas, day)).items():
         if km2:
@@ -88,10 +91,7 @@ def test_print_map_states_date_areas_and_uncertainty(atlas: Atlas) -> None:
 
 def test_exact_layers_get_no_uncertainty_note(atlas: Atlas) -> None:
     fig = print_layout(atlas, dt.date(1960, 1, 1), change_dates(atlas))
-    try:
-        drawn = "\n".join(texts(fig))
-    finally:
-        close(fig)
+    drawn = "\n".join(texts(fig))
     assert "Approximate" not in drawn  # only the oblast's outline, from Natural Earth
 
 
@@ -99,10 +99,7 @@ def test_comparison_lists_what_changed_hands(atlas: Atlas) -> None:
     first, second = dt.date(2020, 9, 27), dt.date(2020, 12, 1)
     moved = transfers(atlas, first, second)
     fig = print_layout(atlas, second, change_dates(atlas), None, first, moved)
-    try:
-        drawn = "\n".join(texts(fig))
-    finally:
-        close(fig)
+    drawn = "\n".join(texts(fig))
     assert "Changed hands, 27 Sep 2020 to 1 Dec 2020" in drawn
     assert f"Armenian side → Azerbaijan: {moved[0].area_km2:,.0f} km²" in drawn
 
@@ -110,20 +107,14 @@ def test_comparison_lists_what_changed_hands(atlas: Atlas) -> None:
 @pytest.mark.parametrize(("width", "height", "dpi"), [(1600, 1200, 200), (800, 1000, 100)])
 def test_figure_has_the_requested_size(atlas: Atlas, width: int, height: int, dpi: int) -> None:
     fig = print_layout(atlas, dt.date(2005, 1, 1), change_dates(atlas), Layout(width, height, dpi))
-    try:
-        w, h = fig.get_size_inches() * dpi
-        assert (round(w), round(h)) == (width, height)
-    finally:
-        close(fig)
+    w, h = fig.get_size_inches() * dpi
+    assert (round(w), round(h)) == (width, height)
 
 
 def test_the_oblast_outline_is_a_reference_only_after_its_abolition(atlas: Atlas) -> None:
     def legend(day: dt.date) -> str:
         fig = print_layout(atlas, day, change_dates(atlas))
-        try:
-            return "\n".join(texts(fig))
-        finally:
-            close(fig)
+        return "\n".join(texts(fig))
 
     during, after = legend(dt.date(1960, 1, 1)), legend(dt.date(2005, 1, 1))
     assert "Autonomous oblast, 1991 outline" in during
@@ -191,28 +182,21 @@ def test_labels_never_overlap_and_the_capital_is_always_named(
     atlas: Atlas, day: dt.date, names: str, layout: Layout
 ) -> None:
     fig = print_layout(atlas, day, change_dates(atlas), layout)
-    try:
-        fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-        ax = map_axes(fig)
-        drawn = labels(fig)
-        boxes = [drawn_box(t, renderer) for t in drawn]
-        frame = ax.get_window_extent(renderer)
-        locator = [a.get_window_extent(renderer) for a in fig.axes[1:-1]]
-        dots = [
-            ax.transData.transform(line.get_xydata()[0])
-            for line in ax.get_lines()
-            if line.get_marker() == "o"
-        ]
-        shown = [t.get_text() for t in drawn]
-        # Where each country's name sits, in the map's coordinates.
-        countries = [
-            shapely.box(*ax.transData.inverted().transform(box.get_points()).ravel())
-            for t, box in zip(drawn, boxes, strict=True)
-            if (t.get_gid() or "").startswith("nk-country")
-        ]
-    finally:
-        close(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = map_axes(fig)
+    drawn = labels(fig)
+    boxes = [drawn_box(t, renderer) for t in drawn]
+    frame = ax.get_window_extent(renderer)
+    locator = [a.get_window_extent(renderer) for a in fig.axes[1:-1]]
+    dots = list(ax.transData.transform(dot_points(ax))) if dot_points(ax) else []
+    shown = [t.get_text() for t in drawn]
+    # Where each country's name sits, in the map's coordinates.
+    countries = [
+        shapely.box(*ax.transData.inverted().transform(box.get_points()).ravel())
+        for t, box in zip(drawn, boxes, strict=True)
+        if (t.get_gid() or "").startswith("nk-country")
+    ]
     assert capital(atlas, names) in shown
     # No country's name over the contested land (the areas of control on that date): so a map
     # zoomed in on the region names no country, and the whole region's map names Azerbaijan.
@@ -247,11 +231,8 @@ def test_crowded_labels_give_way_by_priority(write_atlas: WriteAtlas) -> None:
     )
     atlas = load_atlas(root)
     fig = print_layout(atlas, dt.date(2001, 1, 1), change_dates(atlas))
-    try:
-        shown = [t.get_text() for t in labels(fig)]
-        dots = [line for line in map_axes(fig).get_lines() if line.get_marker() == "o"]
-    finally:
-        close(fig)
+    shown = [t.get_text() for t in labels(fig)]
+    dots = dot_points(map_axes(fig))
     assert "Capital" in shown
     assert len(shown) < 9  # some gave way...
     assert len(dots) == 9  # ...but every dot is drawn
@@ -287,15 +268,12 @@ def test_borders_are_where_two_countries_meet() -> None:
 
 def test_countries_are_named_and_their_borders_stand_out(atlas: Atlas) -> None:
     fig = print_layout(atlas, dt.date(2020, 11, 10), change_dates(atlas))
-    try:
-        countries = [t for t in labels(fig) if str(t.get_gid()).startswith(COUNTRY_GID)]
-        names = {plain(t.get_text()) for t in countries}
-        colours = {to_hex(t.get_color()) for t in countries}
-        drawn = texts(fig)
-        lines = [c for c in map_axes(fig).collections if isinstance(c, LineCollection)]
-        width = {to_hex(c.get_color()[0]): float(c.get_linewidth()[0]) for c in lines}
-    finally:
-        close(fig)
+    countries = [t for t in labels(fig) if str(t.get_gid()).startswith(COUNTRY_GID)]
+    names = {plain(t.get_text()) for t in countries}
+    colours = {to_hex(t.get_color()) for t in countries}
+    drawn = texts(fig)
+    lines = [c for c in map_axes(fig).collections if isinstance(c, LineCollection)]
+    width = {to_hex(c.get_color()[0]): float(c.get_linewidth()[0]) for c in lines}
     assert {"ARMENIA", "AZERBAIJAN", "IRAN"} <= names
     assert colours == {COUNTRY_COLOUR}
     assert BORDER_LABEL in drawn  # in the legend
@@ -305,25 +283,19 @@ def test_countries_are_named_and_their_borders_stand_out(atlas: Atlas) -> None:
 def test_the_locator_outlines_the_map_in_the_south_caucasus(atlas: Atlas) -> None:
     bbox = (46.5, 39.6, 47.0, 40.0)
     fig = print_layout(atlas, dt.date(2020, 11, 10), change_dates(atlas), Layout(bbox=bbox))
-    try:
-        fig.canvas.draw()
-        ax, inset = fig.axes[0], fig.axes[1]
-        countries = atlas.features[atlas.features["shows"] == "countries"]
-        west, south, east, north = countries.total_bounds
-        (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
-        frames = [p.get_bbox().bounds for p in inset.patches if isinstance(p, Rectangle)]
-        outer, box = ax.get_window_extent(), inset.get_window_extent()
-    finally:
-        close(fig)
+    fig.canvas.draw()
+    ax, inset = fig.axes[0], fig.axes[1]
+    countries = atlas.features[atlas.features["shows"] == "countries"]
+    west, south, east, north = countries.total_bounds
+    (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
+    frames = [p.get_bbox().bounds for p in inset.patches if isinstance(p, Rectangle)]
+    outer, box = ax.get_window_extent(), inset.get_window_extent()
     assert x0 <= west and east <= x1 and y0 <= south and north <= y1
     assert frames == [pytest.approx((46.5, 39.6, 0.5, 0.4))]
     assert outer.x0 <= box.x0 and box.x1 <= outer.x1 and outer.y0 <= box.y0 and box.y1 <= outer.y1
     assert box.width < outer.width / 3  # in a corner
     small = print_layout(atlas, dt.date(2020, 11, 10), change_dates(atlas), Layout(300, 300, 100))
-    try:
-        assert len(small.axes) == 2  # the map and the legend: no room for a locator
-    finally:
-        close(small)
+    assert len(small.axes) == 2  # the map and the legend: no room for a locator
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
@@ -343,14 +315,48 @@ def test_a_line_layer_of_other_things_is_drawn_as_a_line(write_atlas: WriteAtlas
     day = dt.date(2001, 1, 1)
     assert export(atlas, change_dates(atlas), day, fmt, Layout(800, 600, 100))
     fig = print_layout(atlas, day, change_dates(atlas))
-    try:
-        lines = [
-            c
-            for ax in fig.axes
-            for c in ax.collections
-            if isinstance(c, LineCollection)
-            and any(to_hex(colour) == OTHER_COLOUR for colour in c.get_colors())
-        ]
-        assert lines and len(lines[0].get_segments()[0]) == 2
-    finally:
-        close(fig)
+    lines = [
+        c
+        for ax in fig.axes
+        for c in ax.collections
+        if isinstance(c, LineCollection)
+        and any(to_hex(colour) == OTHER_COLOUR for colour in c.get_colors())
+    ]
+    assert lines and len(lines[0].get_segments()[0]) == 2
+
+
+def test_text_kept_from_map_to_map_draws_the_same_pixels(
+    atlas: Atlas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import matplotlib
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    from nkmap.maps import canvas
+    from nkmap.maps.render import RC, pixels
+
+    monkeypatch.setattr(canvas, "_GLYPHS", canvas._Kept(canvas.TEXT_LINES))
+    monkeypatch.setattr(canvas, "_MEASURES", canvas._Kept(canvas.MEASURES))
+    changes = change_dates(atlas)
+    laid_out: list[str] = []
+    real = RendererAgg.draw_text
+
+    def counted(self: Any, gc: Any, x: float, y: float, s: str, *args: Any) -> Any:
+        laid_out.append(s)
+        return real(self, gc, x, y, s, *args)
+
+    # Dates with different text (subtitle, figures, events), in both sizes of map.
+    for layout, day in ((ANIMATION, changes[5]), (ANIMATION, changes[60]), (Layout(), changes[60])):
+        first = np.asarray(pixels(print_layout(atlas, day.date, changes, layout)))
+        laid_out.clear()
+        with monkeypatch.context() as m:
+            m.setattr(RendererAgg, "draw_text", counted)
+            again = np.asarray(pixels(print_layout(atlas, day.date, changes, layout)))
+        assert laid_out == []  # every line of text came from what was kept
+        fig = print_layout(atlas, day.date, changes, layout)
+        plain = FigureCanvasAgg(fig)  # matplotlib's own canvas, keeping nothing
+        with matplotlib.rc_context(RC):
+            plain.draw()
+        expected = np.asarray(plain.buffer_rgba())[..., :3]
+        assert (first == expected).all() and (again == expected).all()
+    assert 0 < len(canvas._GLYPHS) <= canvas.TEXT_LINES

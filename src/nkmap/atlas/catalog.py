@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,18 @@ class Atlas:
             return self.by_id[layer_id]
         except KeyError:
             raise CatalogError(f"no layer {layer_id!r} in the catalog") from None
+
+    @cached_property
+    def _by_role(self) -> dict[str, gpd.GeoDataFrame]:
+        return {str(k): g for k, g in self.features.groupby("shows", sort=False)}
+
+    def showing(self, shows: str) -> gpd.GeoDataFrame:
+        """The features of one role (a layer's ``shows``), whatever their dates."""
+        return self._by_role.get(shows, self.features.iloc[:0])
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What is made from the features is made again where the atlas is unpickled.
+        return {k: v for k, v in self.__dict__.items() if k != "_by_role"}
 
     def valid_on(self, day: dt.date) -> gpd.GeoDataFrame:
         """The features valid on ``day`` (validity is [valid_from, valid_to))."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 import geopandas as gpd
@@ -69,9 +70,17 @@ class State:
     date: dt.date
     features: gpd.GeoDataFrame
 
+    @cached_property
+    def _by_role(self) -> dict[str, gpd.GeoDataFrame]:
+        return {str(k): g for k, g in self.features.groupby("shows", sort=False)}
+
+    def showing(self, shows: str) -> gpd.GeoDataFrame:
+        """The features of one role (a layer's ``shows``) on this date, in the atlas's order."""
+        return self._by_role.get(shows, self.features.iloc[:0])
+
     @property
     def control(self) -> gpd.GeoDataFrame:
-        return self.features[self.features["shows"] == "control"]
+        return self.showing("control")
 
     @property
     def layers(self) -> list[str]:

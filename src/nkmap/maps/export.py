@@ -66,17 +66,9 @@ def image(
     layout = layout or Layout()
     check_layout(layout)
     changed = transfers(atlas, *sorted((day, compare))) if compare is not None else []
-    from nkmap.maps.render import (  # only now: matplotlib is slow to load
-        close,
-        encode,
-        print_layout,
-    )
+    from nkmap.maps.render import encode, print_layout  # only now: matplotlib is slow to load
 
-    fig = print_layout(atlas, day, changes, layout, compare, changed)
-    try:
-        return encode(fig, fmt, layout.dpi)
-    finally:
-        close(fig)
+    return encode(print_layout(atlas, day, changes, layout, compare, changed), fmt, layout.dpi)
 
 
 def snapshot(atlas: Atlas, day: dt.date) -> dict[str, Any]:
@@ -169,15 +161,11 @@ def _frame(index: int) -> Any:
     (no PNG is encoded and decoded on the way)."""
     from PIL import Image
 
-    from nkmap.maps.render import close, pixels, print_layout
+    from nkmap.maps.render import pixels, print_layout
 
     atlas, changes, layout = _FRAMES["atlas"], _FRAMES["changes"], _FRAMES["layout"]
-    fig = print_layout(atlas, changes[index].date, changes, layout)
-    try:
-        rgb = pixels(fig)
-    finally:
-        close(fig)
-    return rgb.quantize(colors=128, dither=Image.Dither.NONE)
+    rgb = pixels(print_layout(atlas, changes[index].date, changes, layout))
+    return rgb.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
 
 
 def frame_workers(requested: int | None = None) -> int:

@@ -27,9 +27,6 @@ from typing import Any, Literal
 import matplotlib
 import numpy as np
 import shapely
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
@@ -48,6 +45,7 @@ from nkmap.atlas.geometry import shared_borders
 from nkmap.atlas.stats import areas_by_controller, region_km2
 from nkmap.atlas.timeline import Change, State, Timeline, Transfer, state_at
 from nkmap.atlas.vocabulary import BASE_MAP, REGION_BBOX, REGION_NAME
+from nkmap.maps.canvas import KeepingCanvas, new_figure
 from nkmap.present.basemaps import print_attribution
 from nkmap.present.layout import Layout
 from nkmap.present.style import (
@@ -133,12 +131,11 @@ def draw_map(
     Labels keep clear of the artists in ``keep_clear`` (a scale bar, an inset over the map):
     they are measured where they stand, so draw them before."""
     drawn: set[str] = set()
-    f = state.features
     _frame(ax, bbox)  # first: labels are measured in the frame's final coordinates
     ax.set_facecolor(SEA)
-    countries = f[f["shows"] == "countries"]
+    countries = state.showing("countries")
     _fill(ax, countries.geometry, facecolor=LAND, edgecolor="#8a8a8a", linewidth=0.5)
-    _lines(ax, f[f["shows"] == "rayons"].geometry, color=BASE_COLOURS["rayon"], linewidth=0.35)
+    _lines(ax, state.showing("rayons").geometry, color=BASE_COLOURS["rayon"], linewidth=0.35)
     control = state.control
     for controller, colour in COLOURS.items():
         part = control[control["controller"] == controller].geometry
@@ -156,7 +153,7 @@ def draw_map(
             )
         else:
             _fill(ax, part, facecolor=colour, edgecolor="white", linewidth=0.4, alpha=FILL_ALPHA)
-    unmapped = f[f["shows"] == "unmapped"].geometry
+    unmapped = state.showing("unmapped").geometry
     if len(unmapped):
         drawn.add("unmapped")
         _fill(
@@ -175,12 +172,12 @@ def draw_map(
         colour, width, style = _dashes("border")
         _lines(ax, borders, color=colour, linewidth=width, linestyle=style)
     for kind in ("peacekeeping", "line_of_contact"):
-        lines = f[f["shows"] == kind].geometry
+        lines = state.showing(kind).geometry
         if len(lines):
             drawn.add(kind)
             colour, width, style = _dashes(kind)
             _lines(ax, lines, color=colour, linewidth=width, linestyle=style)
-    outline = atlas.features[atlas.features["shows"] == "oblast"]
+    outline = atlas.showing("oblast")
     if len(outline):
         # In full while the oblast exists; faintly, for reference, before and after.
         day = state.date
@@ -197,7 +194,8 @@ def draw_map(
         )
     # Marks that labels keep clear of: x, y and radius in points.
     marks: list[tuple[float, float, float]] = []
-    other = f[(f["shows"] == "other") & (f["kind"] == "area")].geometry
+    others = state.showing("other")
+    other = others[others["kind"] == "area"].geometry
     _fill(
         ax,
         other,
@@ -209,12 +207,12 @@ def draw_map(
     # Lines of other things (roads, routes) in the same colour, drawn as lines.
     _lines(
         ax,
-        f[(f["shows"] == "other") & (f["kind"] == "line")].geometry,
+        others[others["kind"] == "line"].geometry,
         color=OTHER_COLOUR,
         linewidth=1.5,
         zorder=4,
     )
-    points = f[(f["shows"] == "other") & (f["kind"] == "point")].geometry
+    points = others[others["kind"] == "point"].geometry
     if len(points):
         xy = [(p.x, p.y) for g in points for p in shapely.get_parts(g)]
         ax.scatter(
@@ -235,7 +233,8 @@ def draw_map(
             ax, polygons, facecolor="none", edgecolor=colour, linewidth=0, hatch=HATCHES["changed"]
         )
         _lines(ax, polygons, color=colour, linewidth=width, linestyle=style)
-    events = f[(f["shows"] == "events") & (f["valid_from"] > (previous or dt.date.min))]
+    events = state.showing("events")
+    events = events[events["valid_from"] > (previous or dt.date.min)]
     if len(events):
         drawn.add("events")
         ax.scatter(
@@ -249,18 +248,22 @@ def draw_map(
         )
         marks += [(p.x, p.y, _radius(40, 1.4)) for p in events.geometry]
     key = NAME_KEYS.get(names, "name")
-    places = f[f["shows"] == "places"]
+    places = state.showing("places")
     oblast = shapely.union_all(outline.geometry.to_numpy()) if len(outline) else None
     towns: list[tuple[tuple[int, float, str], float, float, str, str]] = []
+    dots: list[tuple[float, float]] = []
     for n, (props, geom) in enumerate(zip(places["properties"], places.geometry, strict=True)):
         if not frame.covers(geom):
             continue
-        ax.plot(geom.x, geom.y, "o", color="#111111", markersize=DOT_SIZE, zorder=6)
+        dots.append((geom.x, geom.y))
         marks.append((geom.x, geom.y, DOT_SIZE / 2))
         text = str(props.get(key) or props.get("name") or "")
         place_id = str(props.get("id") or "")
         gid = f"{LABEL_GID}-{place_id if _SAFE_ID.fullmatch(place_id) else n}"
         towns.append((label_priority(props, geom, oblast), geom.x, geom.y, text, gid))
+    if dots:
+        xs, ys = zip(*dots, strict=True)
+        ax.plot(xs, ys, "o", linestyle="none", color="#111111", markersize=DOT_SIZE, zorder=6)
     towns.sort(key=lambda town: town[0])
     names_of_countries = [
         (
@@ -660,8 +663,7 @@ def locator(
     less land held by the Armenian side or the peacekeepers; the upper one on a tie. In the
     lower one it sits above the scale bar. ``ax`` must already show ``bbox`` (see
     :func:`_frame`)."""
-    f = state.features
-    countries = f[f["shows"] == "countries"].geometry
+    countries = state.showing("countries").geometry
     if not len(countries):
         return None
     west, south, east, north = (float(v) for v in countries.total_bounds)
@@ -677,7 +679,7 @@ def locator(
     margin_x, margin_y = 0.06 / map_width, 0.06 / map_height
     corners = [(margin_x, 1 - margin_y - h), (margin_x, SCALE_BAR_TOP + margin_y)]
     b_west, b_south, b_east, b_north = bbox
-    towns = f[f["shows"] == "places"].geometry
+    towns = state.showing("places").geometry
     control = state.control
     held = control[control["controller"] != "azerbaijani"].geometry.to_numpy()
 
@@ -835,8 +837,8 @@ def print_layout(
     state = state_at(atlas, day)
     change = Timeline(changes).in_force(day)
     earlier = [c.date for c in changes if c.date < (change.date if change else day)]
-    with plt.rc_context(RC):
-        fig = plt.figure(figsize=layout.inches, dpi=layout.dpi)
+    with matplotlib.rc_context(RC):
+        fig = new_figure(layout.inches, layout.dpi)
         fig.text(
             0.02,
             0.975,
@@ -965,25 +967,19 @@ def encode(fig: Figure, fmt: str, dpi: int) -> bytes:
         "pdf": {"CreationDate": None, "ModDate": None},
     }[fmt]
     out = io.BytesIO()
-    with plt.rc_context(RC):
+    with matplotlib.rc_context(RC):
         fig.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
     return out.getvalue()
 
 
-def close(fig: Figure) -> None:
-    plt.close(fig)
-
-
 def pixels(fig: Figure) -> Any:
     """The figure as an RGB image (PIL), read from the drawn canvas: no file format between."""
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
     canvas = fig.canvas
-    if not isinstance(canvas, FigureCanvasAgg):
-        canvas = FigureCanvasAgg(fig)
-    with plt.rc_context(RC):
+    if not isinstance(canvas, KeepingCanvas):
+        canvas = KeepingCanvas(fig)
+    with matplotlib.rc_context(RC):
         canvas.draw()  # type: ignore[no-untyped-call]
     rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
     return Image.fromarray(rgba).convert("RGB")

@@ -1,0 +1,166 @@
+"""The canvas the print maps are drawn on: matplotlib's Agg, which keeps what it has rasterised
+of each line of text and measured of each string, for the rest of the process.
+
+A print map is mostly text (town names, the legend, the figures, the sources), and
+FreeType's layout and rasterising of each glyph is most of the time a map takes to draw. The
+frames of an animation repeat nearly all of it, in the same places: so a line of text drawn
+again in the same font, at the same place, is not laid out and rasterised again but takes the
+same glyph images, drawn in its own colour and clip (the pixels are the same as drawn
+afresh). Measuring a string, which the labels do for every town on every map, is kept alike.
+
+Both are bounded (least recently used first out), so a long-running dashboard exporting many
+maps keeps at most a few megabytes.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+
+TEXT_LINES = 4096  # lines of text kept as glyph images
+MEASURES = 16384  # strings kept measured
+
+
+class _Kept(OrderedDict[Hashable, Any]):
+    """A dict of at most ``limit`` items, the least recently used first out."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def find(self, key: Hashable) -> Any | None:
+        found = self.get(key)
+        if found is not None:
+            self.move_to_end(key)
+        return found
+
+    def keep(self, key: Hashable, value: Any) -> None:
+        self[key] = value
+        if len(self) > self.limit:
+            self.popitem(last=False)
+
+
+_GLYPHS = _Kept(TEXT_LINES)
+_MEASURES = _Kept(MEASURES)
+
+
+class _Recorder:
+    """Stands in for the Agg renderer while a line of text is drawn, keeping a copy of each
+    glyph image it is handed (and where) before passing it on."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.images: list[Image] = []
+
+    def draw_text_image(self, image: Any, x: int, y: int, angle: float, gc: Any) -> None:
+        self.images.append((np.array(image, copy=True), x, y, angle))
+        self.target.draw_text_image(image, x, y, angle, gc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+Image = tuple[np.ndarray, int, int, float]  # coverage, left, bottom (downwards), angle
+
+
+def _merged(images: list[Image]) -> tuple[Image, ...]:
+    """The glyph images of a line as one image, where they can be: upright and none
+    overlapping another (so that drawing the one image changes the same pixels in the same
+    way as drawing each glyph); else as they are."""
+    if len(images) < 2 or any(angle for *_, angle in images):
+        return tuple(images)
+    boxes = [(x, y - a.shape[0], x + a.shape[1], y) for a, x, y, _ in images]
+    west, north = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, south = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    line = np.zeros((south - north, east - west), dtype=np.uint8)
+    covered = np.zeros(line.shape, dtype=bool)
+    for (a, *_), (left, top, right, bottom) in zip(images, boxes, strict=True):
+        spot = (slice(top - north, bottom - north), slice(left - west, right - west))
+        ink = a > 0
+        if (covered[spot] & ink).any():
+            return tuple(images)
+        covered[spot] |= ink
+        line[spot] = np.where(ink, a, line[spot])
+    return ((line, west, south, 0.0),)
+
+
+class KeepingRenderer(RendererAgg):
+    """Agg, keeping the glyph images of each line of text and the size of each string."""
+
+    def draw_text(
+        self,
+        gc: Any,
+        x: float,
+        y: float,
+        s: str,
+        prop: Any,
+        angle: float,
+        ismath: Any = False,
+        mtext: Any = None,
+    ) -> None:
+        draw = super().draw_text
+        if ismath:
+            draw(gc, x, y, s, prop, angle, ismath, mtext)  # type: ignore[no-untyped-call]
+            return
+        key = (
+            s,
+            prop.copy(),  # compared by its hash, as matplotlib's own caches do
+            float(x),
+            float(y),
+            float(angle),
+            self.width,
+            self.height,
+            self.dpi,
+            bool(gc.get_antialiased()),
+            None if mtext is None else (mtext.get_fontfeatures(), mtext.get_language()),
+        )
+        images = _GLYPHS.find(key)
+        if images is None:
+            recorder = _Recorder(self._renderer)
+            self._renderer = recorder
+            try:
+                draw(gc, x, y, s, prop, angle, ismath, mtext)  # type: ignore[no-untyped-call]
+            finally:
+                self._renderer = recorder.target
+            _GLYPHS.keep(key, _merged(recorder.images))
+            return
+        for image, left, top, turn in images:
+            self._renderer.draw_text_image(image, left, top, turn, gc)
+
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
+        measure = super().get_text_width_height_descent
+        if ismath:
+            return measure(s, prop, ismath)  # type: ignore[no-untyped-call]
+        key = (s, prop.copy(), self.dpi)
+        found = _MEASURES.find(key)
+        if found is None:
+            found = measure(s, prop, ismath)  # type: ignore[no-untyped-call]
+            _MEASURES.keep(key, found)
+        return found
+
+
+class KeepingCanvas(FigureCanvasAgg):
+    """An Agg canvas drawing with :class:`KeepingRenderer`."""
+
+    def get_renderer(self) -> RendererAgg:
+        w, h = self.get_width_height(physical=True)
+        key = (w, h, self.figure.dpi)
+        kept = getattr(self, "renderer", None)
+        if self._lastKey != key or not isinstance(kept, KeepingRenderer):
+            kept = KeepingRenderer(w, h, self.figure.dpi)  # type: ignore[no-untyped-call]
+            self.renderer = kept
+            self._lastKey = key
+        return kept
+
+
+def new_figure(inches: tuple[float, float], dpi: float) -> Figure:
+    """A figure of ``inches`` at ``dpi`` on a :class:`KeepingCanvas` (no pyplot: nothing keeps
+    it once it is dropped)."""
+    fig = Figure(figsize=inches, dpi=dpi)
+    KeepingCanvas(fig)
+    return fig
