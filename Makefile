@@ -38,11 +38,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Everything: the tests that need no browser on every core, then the browser tests one at a
-# time (each drives its own Chromium and dashboard).
+# Everything, on every core: the browser tests (each drives its own Chromium and dashboard)
+# wait on the page much of their time, which the other tests fill.
 pytest: $(STAMP) $(BROWSER)
-	$(BIN)/pytest -n auto -m "not browser"
-	$(BIN)/pytest -m browser
+	$(BIN)/pytest -n auto
 
 # Many more generated inputs than `make test`'s fixed set, at random (a few minutes).
 fuzz: $(STAMP)
