@@ -104,6 +104,28 @@ def test_comparison_lists_what_changed_hands(atlas: Atlas) -> None:
     assert f"Armenian side → Azerbaijan: {moved[0].area_km2:,.0f} km²" in drawn
 
 
+def test_the_longest_panel_stays_on_the_page_and_off_the_footer(atlas: Atlas) -> None:
+    # The Lachin corridor among the changes: a line wider than the panel, wrapped.
+    first, second = dt.date(2020, 9, 27), dt.date(2020, 11, 10)
+    moved = transfers(atlas, first, second)
+    assert any(t.after == "russian_peacekeepers" for t in moved)
+    fig = print_layout(atlas, second, change_dates(atlas), None, first, moved)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    page = fig.bbox
+    panel = fig.axes[-1]
+    footer = [t for t in fig.texts if t.get_text().startswith("Sources:")]
+    assert len(footer) == 1
+    sources = footer[0].get_window_extent(renderer)
+    shown = [t for t in [*fig.texts, *panel.texts] if t.get_text().strip()]
+    for text in shown:
+        box = text.get_window_extent(renderer)
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, text.get_text()
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, text.get_text()
+        if text in panel.texts:
+            assert not box.overlaps(sources), text.get_text()
+
+
 @pytest.mark.parametrize(("width", "height", "dpi"), [(1600, 1200, 200), (800, 1000, 100)])
 def test_figure_has_the_requested_size(atlas: Atlas, width: int, height: int, dpi: int) -> None:
     fig = print_layout(atlas, dt.date(2005, 1, 1), change_dates(atlas), Layout(width, height, dpi))

@@ -884,8 +884,11 @@ def print_layout(
             )
         y = _legend(panel, drawn, 1.0, compare_label)
         _figures(panel, atlas, state, y - 0.02, compare_label, changed)
-        _footer(fig, atlas, state)
+        _footer(fig, atlas, state, panel)
     return fig
+
+
+TRANSFER_WIDTH = 46  # characters of a line of the changes in the print map's panel
 
 
 def _figures(
@@ -916,14 +919,15 @@ def _figures(
         ax.text(0, y, compare_label, fontsize=7, fontweight="bold", va="top")
         y -= 0.04
         for t in changed or ():
-            ax.text(
-                0,
-                y,
+            # Wrapped, as the panel's other long lines: "Armenian side → Lachin corridor
+            # (Russian peacekeepers): 49 km²" is wider than the panel.
+            line = textwrap.fill(
                 f"{SHORT_LABELS[t.before]} → {SHORT_LABELS[t.after]}: {t.area_km2:,.0f} km²",
-                fontsize=6.5,
-                va="top",
+                TRANSFER_WIDTH,
+                subsequent_indent="    ",
             )
-            y -= 0.035
+            ax.text(0, y, line, fontsize=6.5, va="top")
+            y -= 0.035 + 0.026 * line.count("\n")
         if not changed:
             ax.text(0, y, "No land changed hands.", fontsize=6.5, va="top")
             y -= 0.035
@@ -949,10 +953,21 @@ def _figures(
         )
 
 
-def _footer(fig: Figure, atlas: Atlas, state: State) -> None:
+FOOTER_TOP = 0.15  # where the sources start, in fractions of the page's height, at the highest
+
+
+def _footer(fig: Figure, atlas: Atlas, state: State, panel: Axes) -> None:
+    """The sources under the map and the panel, starting below the panel's lowest line (a long
+    list of changes, then the uncertainty note, can reach below the panel's box)."""
     sources = "Sources: " + "; ".join(source_lines(atlas, state))
     text = textwrap.fill(textwrap.shorten(sources, 900, placeholder=" …"), 190)
-    fig.text(0.02, 0.15, text, fontsize=4.6, va="top", color="#333333")
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    top = FOOTER_TOP
+    if callable(get_renderer) and panel.texts:
+        renderer = get_renderer()
+        lowest = min(t.get_window_extent(renderer).y0 for t in panel.texts)
+        top = min(top, lowest / fig.bbox.height - LABEL_GAP * fig.dpi / 72 / fig.bbox.height)
+    fig.text(0.02, top, text, fontsize=4.6, va="top", color="#333333")
     fig.text(
         0.02, 0.012, print_attribution(atlas.data_version), fontsize=5, va="bottom", color="#333333"
     )
