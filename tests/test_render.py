@@ -382,3 +382,27 @@ def test_text_kept_from_map_to_map_draws_the_same_pixels(
         expected = np.asarray(plain.buffer_rgba())[..., :3]
         assert (first == expected).all() and (again == expected).all()
     assert 0 < len(canvas._GLYPHS) <= canvas.TEXT_LINES
+
+
+def test_kept_text_is_bounded_least_recently_used_first_out() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nkmap.maps.canvas import _Kept
+
+    kept = _Kept(3)
+    for key in "abc":
+        kept.keep(key, key.upper())
+    assert kept.find("a") == "A"  # now the most recently used
+    kept.keep("d", "D")
+    assert list(kept) == ["c", "a", "d"] and kept.find("b") is None
+    # Threads finding and keeping at once (the dashboard's visitors) leave it whole.
+    shared = _Kept(50)
+
+    def work(n: int) -> None:
+        for i in range(2000):
+            shared.keep((n, i % 80), i)
+            shared.find((1 - n, i % 80))
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(work, (0, 1)))
+    assert len(shared) == 50

@@ -14,6 +14,7 @@ maps keeps at most a few megabytes.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
@@ -27,22 +28,26 @@ MEASURES = 16384  # strings kept measured
 
 
 class _Kept(OrderedDict[Hashable, Any]):
-    """A dict of at most ``limit`` items, the least recently used first out."""
+    """A dict of at most ``limit`` items, the least recently used first out; safe to share
+    between threads (the dashboard draws each visitor's exports in their own)."""
 
     def __init__(self, limit: int) -> None:
         super().__init__()
         self.limit = limit
+        self.lock = threading.Lock()
 
     def find(self, key: Hashable) -> Any | None:
-        found = self.get(key)
-        if found is not None:
-            self.move_to_end(key)
-        return found
+        with self.lock:
+            found = self.get(key)
+            if found is not None:
+                self.move_to_end(key)
+            return found
 
     def keep(self, key: Hashable, value: Any) -> None:
-        self[key] = value
-        if len(self) > self.limit:
-            self.popitem(last=False)
+        with self.lock:
+            self[key] = value
+            if len(self) > self.limit:
+                self.popitem(last=False)
 
 
 _GLYPHS = _Kept(TEXT_LINES)
