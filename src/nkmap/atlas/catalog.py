@@ -66,7 +66,7 @@ class Atlas:
 
     @cached_property
     def _by_role(self) -> dict[str, gpd.GeoDataFrame]:
-        return {str(k): g for k, g in self.features.groupby("shows", sort=False)}
+        return by_role(self.features)
 
     def showing(self, shows: str) -> gpd.GeoDataFrame:
         """The features of one role (a layer's ``shows``), whatever their dates."""
@@ -80,6 +80,11 @@ class Atlas:
         """The features valid on ``day`` (validity is [valid_from, valid_to))."""
         f = self.features
         return f[(f["valid_from"] <= day) & (day < f["valid_to"])]
+
+
+def by_role(features: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """``features`` grouped by their layer's role (``shows``), each group in their order."""
+    return {str(k): g for k, g in features.groupby("shows", sort=False)}
 
 
 def _resolve(value: Any, fallback: dt.date) -> dt.date:

@@ -12,7 +12,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from nkmap.atlas.catalog import Atlas
+from nkmap.atlas.catalog import Atlas, by_role
 from nkmap.atlas.dates import BEGINNING, END_OF_TIME, SAMPLING, asof
 from nkmap.atlas.geometry import area_km2
 from nkmap.atlas.vocabulary import BASE_MAP
@@ -72,7 +72,7 @@ class State:
 
     @cached_property
     def _by_role(self) -> dict[str, gpd.GeoDataFrame]:
-        return {str(k): g for k, g in self.features.groupby("shows", sort=False)}
+        return by_role(self.features)
 
     def showing(self, shows: str) -> gpd.GeoDataFrame:
         """The features of one role (a layer's ``shows``) on this date, in the atlas's order."""

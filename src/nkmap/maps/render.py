@@ -368,8 +368,7 @@ def place_labels(
     fig = ax.get_figure(root=True)
     if fig is None:
         return []
-    get_renderer = getattr(fig.canvas, "get_renderer", None)
-    renderer = get_renderer() if callable(get_renderer) else None
+    renderer = _renderer(fig)
     px = fig.dpi / 72  # pixels a point
     frame = _extents(ax.get_window_extent(renderer))
     gap = LABEL_GAP * px / 2  # each of two boxes keeps half the gap
@@ -503,6 +502,12 @@ def place_labels(
         placed.append(_grown(spot[2], gap))
         labels.append(name)
     return labels
+
+
+def _renderer(fig: Figure) -> Any:
+    """The renderer of the figure's canvas, which text is measured with (None if it has none)."""
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    return get_renderer() if callable(get_renderer) else None
 
 
 def _extents(bbox: Bbox) -> Box:
@@ -961,10 +966,9 @@ def _footer(fig: Figure, atlas: Atlas, state: State, panel: Axes) -> None:
     list of changes, then the uncertainty note, can reach below the panel's box)."""
     sources = "Sources: " + "; ".join(source_lines(atlas, state))
     text = textwrap.fill(textwrap.shorten(sources, 900, placeholder=" …"), 190)
-    get_renderer = getattr(fig.canvas, "get_renderer", None)
     top = FOOTER_TOP
-    if callable(get_renderer) and panel.texts:
-        renderer = get_renderer()
+    renderer = _renderer(fig)
+    if renderer is not None and panel.texts:
         lowest = min(t.get_window_extent(renderer).y0 for t in panel.texts)
         top = min(top, lowest / fig.bbox.height - LABEL_GAP * fig.dpi / 72 / fig.bbox.height)
     fig.text(0.02, top, text, fontsize=4.6, va="top", color="#333333")
