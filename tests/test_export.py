@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import multiprocessing
 import re
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from conftest import HOSTILE, HOSTILE_KEY
 from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.timeline import change_dates
 from nkmap.cli import main
+from nkmap.maps import export as export_module
 from nkmap.maps.export import animation, export, snapshot, standalone_html
 from nkmap.maps.render import Layout
 
@@ -133,8 +136,16 @@ def test_area_option_zooms_the_map(tmp_path: Path, atlas: Atlas) -> None:
     assert "Khankendi" in zoomed
 
 
-def test_animation_has_one_frame_per_change_date(atlas: Atlas) -> None:
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_animation_has_one_frame_per_change_date(
+    atlas: Atlas, start: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Every 15th change: the mechanism, not every date (make bench-exports times them all).
+    # Processes forked from this one (as from the command line) or spawned (as from the
+    # dashboard, which runs threads).
+    monkeypatch.setattr(
+        export_module, "frame_processes", lambda: multiprocessing.get_context(start)
+    )
     changes = change_dates(atlas)[::15]
     seen: list[tuple[int, dt.date]] = []
     data = animation(
@@ -156,6 +167,15 @@ def test_animation_has_one_frame_per_change_date(atlas: Atlas) -> None:
     assert not np.array_equal(first, np.asarray(gif.convert("RGB")))
     # Drawn in two processes or in this one, the animation is the same.
     assert animation(atlas, changes, Layout(400, 300, 50), 500, workers=1) == data
+
+
+def test_frames_are_drawn_in_forked_processes_only_where_no_other_thread_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert export_module.frame_processes().get_start_method() == "fork"
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # a dashboard's threads
+    assert export_module.frame_processes().get_start_method() == "spawn"
 
 
 def test_hostile_text_is_text_in_the_html_and_svg_exports(hostile_geodata: Path) -> None:

@@ -20,7 +20,7 @@ from conftest import WriteAtlas, collection, entry, feat, square
 from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.geometry import shared_borders
 from nkmap.atlas.stats import areas_by_controller
-from nkmap.atlas.timeline import change_dates, state_at, transfers
+from nkmap.atlas.timeline import Transfer, change_dates, state_at, transfers
 from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.maps.render import (
     COUNTRY_COLOUR,
@@ -382,6 +382,38 @@ def test_text_kept_from_map_to_map_draws_the_same_pixels(
         expected = np.asarray(plain.buffer_rgba())[..., :3]
         assert (first == expected).all() and (again == expected).all()
     assert 0 < len(canvas._GLYPHS) <= canvas.TEXT_LINES
+
+
+def test_a_page_kept_from_map_to_map_draws_what_a_new_page_draws(
+    atlas: Atlas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from nkmap.maps import render
+    from nkmap.maps.render import Sheet, pixels
+
+    changes = change_dates(atlas)
+    first, second = dt.date(2020, 9, 27), dt.date(2020, 11, 10)
+    moved = transfers(atlas, first, second)
+    # A map with no control, then one with a comparison, then dates of the wars; the locator
+    # moves to the lower corner for the third and back for the fourth.
+    maps: list[tuple[dt.date, dt.date | None, list[Transfer], int]] = [
+        (dt.date(1960, 1, 1), None, [], 0),
+        (second, first, moved, 0),
+        (changes[20].date, None, [], 1),
+        (changes[60].date, None, [], 0),
+    ]
+    sheet = Sheet(ANIMATION)
+    for day, compare, changed, corner in maps:
+        with monkeypatch.context() as m:
+            m.setattr(render, "_corner", lambda corners, covers, c=corner: corners[c])
+            kept = np.asarray(
+                pixels(print_layout(atlas, day, changes, None, compare, changed, sheet))
+            )
+            new = np.asarray(pixels(print_layout(atlas, day, changes, ANIMATION, compare, changed)))
+        assert kept.shape == new.shape and (kept == new).all(), day
+        assert len(sheet.fig.axes) == 3  # the map, the panel and the one locator, moved
+    assert sheet.inset is not None and sheet.inset.get_position().y0 > 0.5
 
 
 def test_kept_text_is_bounded_least_recently_used_first_out() -> None:

@@ -74,24 +74,40 @@ Image = tuple[np.ndarray, int, int, float]  # coverage, left, bottom (downwards)
 
 
 def _merged(images: list[Image]) -> tuple[Image, ...]:
-    """The glyph images of a line as one image, where they can be: upright and none
-    overlapping another (so that drawing the one image changes the same pixels in the same
-    way as drawing each glyph); else as they are."""
+    """The glyph images of a line as few images as drawing them in order allows: each run of
+    upright glyphs none of which overlaps another becomes one image (drawing it changes the
+    same pixels in the same way as drawing each glyph), and a glyph that overlaps one of its
+    run starts the next. Turned glyphs are kept as they are."""
     if len(images) < 2 or any(angle for *_, angle in images):
         return tuple(images)
     boxes = [(x, y - a.shape[0], x + a.shape[1], y) for a, x, y, _ in images]
     west, north = min(b[0] for b in boxes), min(b[1] for b in boxes)
     east, south = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    line = np.zeros((south - north, east - west), dtype=np.uint8)
-    covered = np.zeros(line.shape, dtype=bool)
-    for (a, *_), (left, top, right, bottom) in zip(images, boxes, strict=True):
+    covered = np.zeros((south - north, east - west), dtype=bool)  # by the run so far
+    runs: list[list[Image]] = [[]]
+    for image, (left, top, right, bottom) in zip(images, boxes, strict=True):
         spot = (slice(top - north, bottom - north), slice(left - west, right - west))
-        ink = a > 0
+        ink = image[0] > 0
         if (covered[spot] & ink).any():
-            return tuple(images)
+            runs.append([])
+            covered[:] = False
+        runs[-1].append(image)
         covered[spot] |= ink
-        line[spot] = np.where(ink, a, line[spot])
-    return ((line, west, south, 0.0),)
+    return tuple(_one(run) for run in runs)
+
+
+def _one(run: list[Image]) -> Image:
+    """Upright glyph images, none overlapping another, as one image."""
+    if len(run) == 1:
+        return run[0]
+    boxes = [(x, y - a.shape[0], x + a.shape[1], y) for a, x, y, _ in run]
+    west, north = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, south = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    line = np.zeros((south - north, east - west), dtype=np.uint8)
+    for (a, *_), (left, top, right, bottom) in zip(run, boxes, strict=True):
+        spot = (slice(top - north, bottom - north), slice(left - west, right - west))
+        line[spot] = np.where(a > 0, a, line[spot])
+    return line, west, south, 0.0
 
 
 class KeepingRenderer(RendererAgg):

@@ -12,8 +12,11 @@ import json
 import multiprocessing
 import os
 import re
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from shapely.geometry import mapping
@@ -157,14 +160,17 @@ def _start_frames(atlas: Atlas, changes: Sequence[Change], layout: Layout) -> No
 
 
 def _frame(index: int) -> Any:
-    """Frame ``index`` of the animation, as a palette image: drawn, then read from the canvas
-    (no PNG is encoded and decoded on the way)."""
+    """Frame ``index`` of the animation, as a palette image: drawn on the page of the frames
+    this process drew before, then read from the canvas (no PNG is encoded and decoded on the
+    way)."""
     from PIL import Image
 
-    from nkmap.maps.render import pixels, print_layout
+    from nkmap.maps.render import Sheet, pixels, print_layout
 
     atlas, changes, layout = _FRAMES["atlas"], _FRAMES["changes"], _FRAMES["layout"]
-    rgb = pixels(print_layout(atlas, changes[index].date, changes, layout))
+    if "sheet" not in _FRAMES:
+        _FRAMES["sheet"] = Sheet(layout)
+    rgb = pixels(print_layout(atlas, changes[index].date, changes, sheet=_FRAMES["sheet"]))
     return rgb.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
 
 
@@ -177,6 +183,16 @@ def frame_workers(requested: int | None = None) -> int:
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, 8))
+
+
+def frame_processes() -> BaseContext:
+    """How the processes that draw frames start: forked from this one where that is safe (on
+    Linux, from a process running no other thread, as the command line), so that they start
+    with its libraries loaded, its atlas and the text it has drawn; else spawned, as from the
+    dashboard, whose other threads may hold locks that a fork would copy held."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def animation(
@@ -196,28 +212,44 @@ def animation(
     changes = list(changes)
     count = frame_workers(workers)
     frames: list[Any] = [None] * len(changes)
-    if count == 1:
+    done = 0
+
+    def finished(i: int, frame: Any) -> None:
+        nonlocal done
+        frames[i] = frame
+        done += 1
+        if progress is not None:
+            progress(done, len(changes), changes[i].date)
+
+    context = frame_processes()
+    forked = count > 1 and context.get_start_method() == "fork"
+    here = count == 1 or forked  # this process draws frames: all of them, or the first
+    if here:
         _start_frames(atlas, changes, layout)
-        try:
-            for i, change in enumerate(changes):
-                frames[i] = _frame(i)
-                if progress is not None:
-                    progress(i + 1, len(changes), change.date)
-        finally:
+    try:
+        # Forked, the processes start from this one's state: it draws the first frame before,
+        # so that they start with its page and the text it has drawn.
+        for i in range(len(changes) if count == 1 else 1 if forked else 0):
+            finished(i, _frame(i))
+        if count > 1:
+            if forked:
+                pool = ProcessPoolExecutor(count, mp_context=context)
+            else:  # spawned: each process gets the atlas once, then draws what it is handed
+                pool = ProcessPoolExecutor(
+                    count,
+                    mp_context=context,
+                    initializer=_start_frames,
+                    initargs=(atlas, changes, layout),
+                )
+            with pool:
+                pending = {
+                    pool.submit(_frame, i): i for i in range(len(changes)) if frames[i] is None
+                }
+                for future in as_completed(pending):
+                    finished(pending[future], future.result())
+    finally:
+        if here:
             _FRAMES.clear()
-    else:
-        # Spawned, not forked: the caller may be a server with threads of its own. Each
-        # process gets the atlas once, then draws the frames it is handed.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            count, mp_context=context, initializer=_start_frames, initargs=(atlas, changes, layout)
-        ) as pool:
-            pending = {pool.submit(_frame, i): i for i in range(len(changes))}
-            for done, future in enumerate(as_completed(pending), 1):
-                i = pending[future]
-                frames[i] = future.result()
-                if progress is not None:
-                    progress(done, len(changes), changes[i].date)
     out = io.BytesIO()
     frames[0].save(
         out, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0

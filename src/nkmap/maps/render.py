@@ -20,9 +20,9 @@ import io
 import math
 import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib
 import numpy as np
@@ -61,6 +61,9 @@ from nkmap.present.style import (
     OTHER_COLOUR,
     SHORT_LABELS,
 )
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
 
 # Drawn text is never parsed as math; SVG keeps text as text (searchable, escaped by the
 # writer); PDF embeds TrueType fonts.
@@ -137,8 +140,9 @@ def draw_map(
     _fill(ax, countries.geometry, facecolor=LAND, edgecolor="#8a8a8a", linewidth=0.5)
     _lines(ax, state.showing("rayons").geometry, color=BASE_COLOURS["rayon"], linewidth=0.35)
     control = state.control
+    held = _by(control, "controller")
     for controller, colour in COLOURS.items():
-        part = control[control["controller"] == controller].geometry
+        part = held.get(controller, ())
         if not len(part):
             continue
         drawn.add(f"control:{controller}")
@@ -181,7 +185,10 @@ def draw_map(
     if len(outline):
         # In full while the oblast exists; faintly, for reference, before and after.
         day = state.date
-        exists = bool(((outline["valid_from"] <= day) & (day < outline["valid_to"])).any())
+        exists = any(
+            start <= day < end
+            for start, end in zip(outline["valid_from"], outline["valid_to"], strict=True)
+        )
         drawn.add("oblast" if exists else "oblast_reference")
         colour, width, style = _dashes("oblast")
         _lines(
@@ -194,8 +201,8 @@ def draw_map(
         )
     # Marks that labels keep clear of: x, y and radius in points.
     marks: list[tuple[float, float, float]] = []
-    others = state.showing("other")
-    other = others[others["kind"] == "area"].geometry
+    others = _by(state.showing("other"), "kind")
+    other = others.get("area", ())
     _fill(
         ax,
         other,
@@ -207,12 +214,12 @@ def draw_map(
     # Lines of other things (roads, routes) in the same colour, drawn as lines.
     _lines(
         ax,
-        others[others["kind"] == "line"].geometry,
+        others.get("line", ()),
         color=OTHER_COLOUR,
         linewidth=1.5,
         zorder=4,
     )
-    points = others[others["kind"] == "point"].geometry
+    points = others.get("point", ())
     if len(points):
         xy = [(p.x, p.y) for g in points for p in shapely.get_parts(g)]
         ax.scatter(
@@ -233,20 +240,25 @@ def draw_map(
             ax, polygons, facecolor="none", edgecolor=colour, linewidth=0, hatch=HATCHES["changed"]
         )
         _lines(ax, polygons, color=colour, linewidth=width, linestyle=style)
-    events = state.showing("events")
-    events = events[events["valid_from"] > (previous or dt.date.min)]
+    events = [
+        geom
+        for start, geom in zip(
+            state.showing("events")["valid_from"], state.showing("events").geometry, strict=True
+        )
+        if start > (previous or dt.date.min)
+    ]
     if len(events):
         drawn.add("events")
         ax.scatter(
-            events.geometry.x,
-            events.geometry.y,
+            [p.x for p in events],
+            [p.y for p in events],
             s=40,
             facecolor="white",
             edgecolor="black",
             linewidth=1.4,
             zorder=5,
         )
-        marks += [(p.x, p.y, _radius(40, 1.4)) for p in events.geometry]
+        marks += [(p.x, p.y, _radius(40, 1.4)) for p in events]
     key = NAME_KEYS.get(names, "name")
     places = state.showing("places")
     oblast = shapely.union_all(outline.geometry.to_numpy()) if len(outline) else None
@@ -284,6 +296,16 @@ def draw_map(
         [*control.geometry, *unmapped, *outline.geometry],
     )
     return drawn
+
+
+def _by(features: GeoDataFrame, column: str) -> dict[Any, list[BaseGeometry]]:
+    """The geometries of ``features`` by their value in ``column``, in the features' order: one
+    pass over plain values, where a selection of the frame per value takes longer than
+    drawing what it selects."""
+    found: dict[Any, list[BaseGeometry]] = {}
+    for value, geom in zip(features[column], features.geometry, strict=True):
+        found.setdefault(value, []).append(geom)
+    return found
 
 
 def _frame(ax: Axes, bbox: tuple[float, float, float, float]) -> None:
@@ -657,7 +679,11 @@ SCALE_BAR_TOP = 0.1  # the scale bar and its figures end this far up the map (a 
 
 
 def locator(
-    fig: Figure, ax: Axes, state: State, bbox: tuple[float, float, float, float]
+    fig: Figure,
+    ax: Axes,
+    state: State,
+    bbox: tuple[float, float, float, float],
+    kept: Axes | None = None,
 ) -> Axes | None:
     """A small map of the South Caucasus (the whole countries layer) over a corner of ``ax``,
     with the frame of ``bbox`` outlined, so that a reader knows where the map is; ``None``
@@ -667,7 +693,10 @@ def locator(
     the land east of Karabakh is full of towns), whichever covers or crowds fewer towns, then
     less land held by the Armenian side or the peacekeepers; the upper one on a tie. In the
     lower one it sits above the scale bar. ``ax`` must already show ``bbox`` (see
-    :func:`_frame`)."""
+    :func:`_frame`).
+
+    ``kept``: the locator of the same page's last map (a :class:`Sheet`'s), which shows the
+    same countries: it is moved to this map's corner instead of drawn again."""
     countries = state.showing("countries").geometry
     if not len(countries):
         return None
@@ -685,8 +714,15 @@ def locator(
     corners = [(margin_x, 1 - margin_y - h), (margin_x, SCALE_BAR_TOP + margin_y)]
     b_west, b_south, b_east, b_north = bbox
     towns = state.showing("places").geometry
-    control = state.control
-    held = control[control["controller"] != "azerbaijani"].geometry.to_numpy()
+    held = np.asarray(
+        [
+            geom
+            for side, geoms in _by(state.control, "controller").items()
+            if side != "azerbaijani"
+            for geom in geoms
+        ],
+        dtype=object,
+    )
 
     def covers(corner: tuple[float, float]) -> tuple[int, float]:
         """The towns under or near (their labels need room) the locator, and the area held
@@ -702,10 +738,13 @@ def locator(
         under = shapely.area(shapely.intersection(held, area)).sum()
         return int(near.intersects(towns).sum()), float(under)
 
-    x, y = min(corners, key=covers)  # the first of equals: the upper corner
-    inset = fig.add_axes(
-        (box.x0 + x * box.width, box.y0 + y * box.height, w * box.width, h * box.height)
-    )
+    x, y = _corner(corners, covers)
+    place = (box.x0 + x * box.width, box.y0 + y * box.height, w * box.width, h * box.height)
+    if kept is not None:
+        kept.set_position(place)
+        kept.apply_aspect()
+        return kept
+    inset = fig.add_axes(place)
     inset.set_facecolor(SEA)
     _fill(inset, countries, facecolor=LAND, edgecolor="#8a8a8a", linewidth=0.3)
     inset.add_patch(
@@ -729,6 +768,13 @@ def locator(
         spine.set_edgecolor("#555555")
     inset.apply_aspect()
     return inset
+
+
+def _corner(
+    corners: Sequence[tuple[float, float]], covers: Callable[[tuple[float, float]], Any]
+) -> tuple[float, float]:
+    """The corner for the locator: the one whose ``covers`` is least, the first of equals."""
+    return min(corners, key=covers)
 
 
 def _legend(ax: Axes, drawn: set[str], y: float, compare_label: str | None) -> float:
@@ -828,6 +874,60 @@ def source_lines(atlas: Atlas, state: State) -> list[str]:
     return lines
 
 
+class Sheet:
+    """A print map's page kept from one map to the next, as the frames of an animation are
+    drawn: its figure, the map's and the panel's axes and the locator are made once (making
+    axes is a good part of a map's time); each map removes the last one's artists and draws
+    its own, the same pixels as on a new page."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.fig = new_figure(layout.inches, layout.dpi)
+        self.ax = self.fig.add_axes((0.02, 0.17, 0.64, 0.72))
+        self._panel: Axes | None = None  # made after the locator: the axes are in page order
+        self.inset: Axes | None = None
+        self.inset_shows: tuple[BaseGeometry, ...] = ()  # the countries the locator shows
+        self.used = False
+
+    @property
+    def panel(self) -> Axes:
+        """The axes of the legend and the figures, right of the map."""
+        if self._panel is None:
+            self._panel = self.fig.add_axes((0.68, 0.17, 0.30, 0.72))
+            self._panel.set_axis_off()
+            self._panel.set_xlim(0, 1)
+            self._panel.set_ylim(0, 1)
+        return self._panel
+
+    def clear(self) -> None:
+        """Remove what the last map drew, but the locator (moved to each map's corner)."""
+        if not self.used:
+            self.used = True
+            return
+        for ax in (self.ax, self.panel):
+            for artist in (*ax.collections, *ax.lines, *ax.patches, *ax.texts, *ax.images):
+                artist.remove()
+        for text in list(self.fig.texts):
+            text.remove()
+
+    def locator(self, state: State) -> Axes | None:
+        """The locator of this map (see :func:`locator`): the last map's, moved to this map's
+        corner, if it shows the same countries; else made anew."""
+        countries = tuple(state.showing("countries").geometry)
+        same = len(countries) == len(self.inset_shows) and all(
+            a is b for a, b in zip(countries, self.inset_shows, strict=True)
+        )
+        if self.inset is not None and not same:
+            self.inset.remove()
+            self.inset = None
+        kept = self.inset
+        self.inset = locator(self.fig, self.ax, state, self.layout.bbox, kept)
+        if self.inset is None and kept is not None:
+            kept.remove()
+        self.inset_shows = countries
+        return self.inset
+
+
 def print_layout(
     atlas: Atlas,
     day: dt.date,
@@ -835,15 +935,20 @@ def print_layout(
     layout: Layout | None = None,
     compare: dt.date | None = None,
     changed: Sequence[Transfer] = (),
+    sheet: Sheet | None = None,
 ) -> Figure:
     """The print map of ``day``; with ``compare``, the land that changed hands between the two
-    dates (``changed``) is outlined and listed."""
-    layout = layout or Layout()
+    dates (``changed``) is outlined and listed. On ``sheet``, the page of earlier maps of the
+    same layout (see :class:`Sheet`); else on a new page."""
+    layout = sheet.layout if sheet is not None else (layout or Layout())
     state = state_at(atlas, day)
     change = Timeline(changes).in_force(day)
     earlier = [c.date for c in changes if c.date < (change.date if change else day)]
     with matplotlib.rc_context(RC):
-        fig = new_figure(layout.inches, layout.dpi)
+        if sheet is None:
+            sheet = Sheet(layout)
+        sheet.clear()
+        fig, ax = sheet.fig, sheet.ax
         fig.text(
             0.02,
             0.975,
@@ -860,11 +965,10 @@ def print_layout(
                 else (f" (as on {change.date.day} {change.date:%B %Y}: {change.label})")
             )
         fig.text(0.02, 0.925, textwrap.shorten(subtitle, 150), fontsize=8.5, va="top")
-        ax = fig.add_axes((0.02, 0.17, 0.64, 0.72))
         _frame(ax, layout.bbox)
         # Drawn before the map, so that its labels keep clear of them.
         keep_clear = [*scale_bar(ax, layout.bbox), *north_arrow(ax)]
-        inset = locator(fig, ax, state, layout.bbox)
+        inset = sheet.locator(state)
         if inset is not None:
             keep_clear.append(inset)
         drawn = draw_map(
@@ -877,10 +981,7 @@ def print_layout(
             earlier[-1] if earlier else None,
             keep_clear,
         )
-        panel = fig.add_axes((0.68, 0.17, 0.30, 0.72))
-        panel.set_axis_off()
-        panel.set_xlim(0, 1)
-        panel.set_ylim(0, 1)
+        panel = sheet.panel
         compare_label = None
         if compare is not None:
             first, second = sorted((day, compare))
