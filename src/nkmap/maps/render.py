@@ -240,12 +240,12 @@ def draw_map(
             ax, polygons, facecolor="none", edgecolor=colour, linewidth=0, hatch=HATCHES["changed"]
         )
         _lines(ax, polygons, color=colour, linewidth=width, linestyle=style)
+    dated = state.showing("events")
+    since = previous or dt.date.min
     events = [
         geom
-        for start, geom in zip(
-            state.showing("events")["valid_from"], state.showing("events").geometry, strict=True
-        )
-        if start > (previous or dt.date.min)
+        for start, geom in zip(dated["valid_from"], dated.geometry, strict=True)
+        if start > since
     ]
     if len(events):
         drawn.add("events")
