@@ -66,10 +66,12 @@ if TYPE_CHECKING:
     from geopandas import GeoDataFrame
 
 # Drawn text is never parsed as math; SVG keeps text as text (searchable, escaped by the
-# writer); PDF embeds TrueType fonts.
+# writer), its ids made from their content alone (else from a random salt, and no two files
+# of the same map would be the same); PDF embeds TrueType fonts.
 RC: dict[RcKeyType, Any] = {
     "text.parse_math": False,
     "svg.fonttype": "none",
+    "svg.hashsalt": "nkmap",
     "pdf.fonttype": 42,
     "hatch.linewidth": 0.8,
 }
