@@ -8,6 +8,7 @@ import io
 import json
 import multiprocessing
 import re
+import sys
 import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -172,9 +173,13 @@ def test_animation_has_one_frame_per_change_date(
 def test_frames_are_drawn_in_forked_processes_only_where_no_other_thread_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     assert export_module.frame_processes().get_start_method() == "fork"
     monkeypatch.setattr(threading, "active_count", lambda: 2)  # a dashboard's threads
+    assert export_module.frame_processes().get_start_method() == "spawn"
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(sys, "platform", "darwin")  # where a fork may crash in system libraries
     assert export_module.frame_processes().get_start_method() == "spawn"
 
 
