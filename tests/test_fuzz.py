@@ -376,15 +376,16 @@ def shapefile_zip(folder: Path, changes: list[tuple[str, Any]]) -> bytes:
 
 @given(frame=frames(), changes=SHAPEFILE_CHANGES)
 @example(frame=None, changes=[("byte", (".dbf", 32, 128))])  # a field name not in UTF-8
+@example(frame=None, changes=[("cpg", "UTF-16")])  # two field names read as one
 def test_any_zipped_shapefile_is_read_or_refused_with_a_message(
     tmp_path_factory: pytest.TempPathFactory, frame: Any, changes: list[tuple[str, Any]]
 ) -> None:
     folder = tmp_path_factory.mktemp("shp")
-    if frame is None:  # the kept examples' layer: one point
+    if frame is None:  # the kept examples' layer: one point, two fields
         import geopandas as gpd
         from shapely.geometry import Point
 
-        frame = gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(44, 38)], crs=4326)
+        frame = gpd.GeoDataFrame({"a": ["a"], "b": [0]}, geometry=[Point(44, 38)], crs=4326)
     if not written(frame, folder / "layer.shp", driver="ESRI Shapefile"):
         return
     data = shapefile_zip(folder, changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 import struct
 import tempfile
@@ -251,6 +252,28 @@ def test_kml_placemarks_become_features() -> None:
 )
 def test_kml_checks(text: str, message: str) -> None:
     refused(text.encode(), "sites.kml", message)
+
+
+def test_what_gdal_warns_of_in_a_shapefile_is_said(tmp_path: Path) -> None:
+    # A number in the .dbf with a stray character after it: GDAL reads what it can (1.1) and
+    # warns. The warning becomes a note of the read, never an exception escaping from GDAL.
+    frame = gpd.GeoDataFrame({"n": [1.1]}, geometry=[SQUARE], crs=4326)
+    members = {}
+    with zipfile.ZipFile(io.BytesIO(shapefile_zip(tmp_path, frame))) as z:
+        for name in z.namelist():
+            members[name] = z.read(name)
+    dbf = next(name for name in members if name.endswith(".dbf"))
+    value = re.search(rb"1\.10+", members[dbf])
+    assert value is not None
+    members[dbf] = members[dbf][: value.end() - 1] + b"[" + members[dbf][value.end() :]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, body in members.items():
+            z.writestr(name, body)
+    found = read_candidate(out.getvalue(), "roads.zip")
+    assert found.doc["features"][0]["properties"]["n"] == 1.1
+    said = [note for note in found.notes if note.startswith("GDAL: ")]
+    assert len(said) == 1 and "parsed incompletely" in said[0], found.notes
 
 
 def test_a_corrupt_shapefile_ends_in_an_nkmap_error(tmp_path: Path) -> None:

@@ -24,8 +24,10 @@ import re
 import sqlite3
 import struct
 import tempfile
+import warnings
 import xml.etree.ElementTree as ET
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -519,6 +521,26 @@ def _shp_records(shp: bytes) -> int | None:
     return count if offset == len(shp) else None
 
 
+GDAL_NOTES = 5  # GDAL's warnings about a file said in full, at most (then how many more)
+
+
+def _gdal_read(folder: Path, shp: bytes, label: str) -> Any:
+    """The Shapefile in ``folder`` (whose .shp holds ``shp``) as read by GDAL, once its index
+    and its count of features are checked."""
+    info = pyogrio.read_info(folder / "layer.shp")
+    held = _shp_records(shp)
+    if held is not None and held != info["features"]:
+        raise LayerFileError(
+            f"{label}: the .shx index lists {info['features']:,} features but the .shp "
+            f"holds {held:,}; the files do not belong together (zip them again)"
+        )
+    if info["features"] > MAX_FEATURES:
+        raise LayerFileError(
+            f"{label}: {info['features']:,} features; the limit is {MAX_FEATURES:,}"
+        )
+    return pyogrio.read_dataframe(folder / "layer.shp", max_features=MAX_FEATURES)
+
+
 def _read_shp(folder: Path, label: str, crs: str | None) -> tuple[dict[str, Any], list[str]]:
     prj = folder / "layer.prj"
     if prj.exists():
@@ -543,24 +565,27 @@ def _read_shp(folder: Path, label: str, crs: str | None) -> tuple[dict[str, Any]
         0xFB,
     ):
         raise LayerFileError(f"{label}: the .dbf file is not a dBase table")
-    # GDAL's errors end here: whatever it finds wrong becomes a message naming the file.
+    # GDAL's errors end here: whatever it finds wrong becomes a message naming the file, and
+    # what it only warns of (a number it read in part), a note of the read. (Python keeps one
+    # list of warning filters for all threads: a dashboard reading two uploads at once may
+    # file a warning under the other's notes, never lose or raise one.)
     try:
-        info = pyogrio.read_info(folder / "layer.shp")
-        held = _shp_records(shp)
-        if held is not None and held != info["features"]:
-            raise LayerFileError(
-                f"{label}: the .shx index lists {info['features']:,} features but the .shp "
-                f"holds {held:,}; the files do not belong together (zip them again)"
-            )
-        if info["features"] > MAX_FEATURES:
-            raise LayerFileError(
-                f"{label}: {info['features']:,} features; the limit is {MAX_FEATURES:,}"
-            )
-        frame = pyogrio.read_dataframe(folder / "layer.shp", max_features=MAX_FEATURES)
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            frame = _gdal_read(folder, shp, label)
     except OGR_ERRORS as exc:
         said = str(exc).strip().rstrip(".") or type(exc).__name__
         raise LayerFileError(f"{label}: the Shapefile could not be read ({said})") from None
-    notes = []
+    # GDAL's words quote the file: shown as printable characters only, and not at length.
+    words = ("".join(c if c.isprintable() else "?" for c in str(w.message))[:200] for w in warned)
+    notes = [f"GDAL: {text}" for text in dict.fromkeys(words)]
+    if len(notes) > GDAL_NOTES:
+        notes[GDAL_NOTES:] = [f"GDAL: and {len(notes) - GDAL_NOTES} more warnings"]
+    twice = [str(name) for name, count in Counter(frame.columns).items() if count > 1]
+    if twice:
+        # Fields whose names are the same once read (in the .cpg's encoding): one would be lost.
+        shown = ", ".join(repr("".join(c if c.isprintable() else "?" for c in n)) for n in twice)
+        raise LayerFileError(f"{label}: the .dbf has two fields named {shown} (check its .cpg)")
     if crs:
         frame = frame.set_crs(_crs(crs, label), allow_override=True)
     elif frame.crs is None:
