@@ -524,6 +524,11 @@ def _shp_records(shp: bytes) -> int | None:
 GDAL_NOTES = 5  # GDAL's warnings about a file said in full, at most (then how many more)
 
 
+def _printable(text: str) -> str:
+    """``text`` with every character that is not printable (a terminal's control codes) as ?."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def _gdal_read(folder: Path, shp: bytes, label: str) -> Any:
     """The Shapefile in ``folder`` (whose .shp holds ``shp``) as read by GDAL, once its index
     and its count of features are checked."""
@@ -576,15 +581,20 @@ def _read_shp(folder: Path, label: str, crs: str | None) -> tuple[dict[str, Any]
     except OGR_ERRORS as exc:
         said = str(exc).strip().rstrip(".") or type(exc).__name__
         raise LayerFileError(f"{label}: the Shapefile could not be read ({said})") from None
+    for w in warned:  # other libraries' warnings go on as they came
+        if not issubclass(w.category, RuntimeWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     # GDAL's words quote the file: shown as printable characters only, and not at length.
-    words = ("".join(c if c.isprintable() else "?" for c in str(w.message))[:200] for w in warned)
+    words = (
+        _printable(str(w.message))[:200] for w in warned if issubclass(w.category, RuntimeWarning)
+    )
     notes = [f"GDAL: {text}" for text in dict.fromkeys(words)]
     if len(notes) > GDAL_NOTES:
         notes[GDAL_NOTES:] = [f"GDAL: and {len(notes) - GDAL_NOTES} more warnings"]
     twice = [str(name) for name, count in Counter(frame.columns).items() if count > 1]
     if twice:
         # Fields whose names are the same once read (in the .cpg's encoding): one would be lost.
-        shown = ", ".join(repr("".join(c if c.isprintable() else "?" for c in n)) for n in twice)
+        shown = ", ".join(repr(_printable(name)) for name in twice)
         raise LayerFileError(f"{label}: the .dbf has two fields named {shown} (check its .cpg)")
     if crs:
         frame = frame.set_crs(_crs(crs, label), allow_override=True)
