@@ -889,7 +889,6 @@ class Sheet:
         self._panel: Axes | None = None  # made after the locator: the axes are in page order
         self.inset: Axes | None = None
         self.inset_shows: tuple[BaseGeometry, ...] = ()  # the countries the locator shows
-        self.used = False
 
     @property
     def panel(self) -> Axes:
@@ -903,10 +902,9 @@ class Sheet:
 
     def clear(self) -> None:
         """Remove what the last map drew, but the locator (moved to each map's corner)."""
-        if not self.used:
-            self.used = True
-            return
-        for ax in (self.ax, self.panel):
+        for ax in (self.ax, self._panel):
+            if ax is None:
+                continue
             for artist in (*ax.collections, *ax.lines, *ax.patches, *ax.texts, *ax.images):
                 artist.remove()
         for text in list(self.fig.texts):
