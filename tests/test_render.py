@@ -359,6 +359,7 @@ def test_text_kept_from_map_to_map_draws_the_same_pixels(
 
     monkeypatch.setattr(canvas, "_GLYPHS", canvas._Kept(canvas.TEXT_LINES))
     monkeypatch.setattr(canvas, "_MEASURES", canvas._Kept(canvas.MEASURES))
+    monkeypatch.setattr(canvas, "_HEIGHTS", canvas._Kept(canvas.HEIGHTS))
     changes = change_dates(atlas)
     laid_out: list[str] = []
     real = RendererAgg.draw_text
@@ -382,6 +383,9 @@ def test_text_kept_from_map_to_map_draws_the_same_pixels(
         expected = np.asarray(plain.buffer_rgba())[..., :3]
         assert (first == expected).all() and (again == expected).all()
     assert 0 < len(canvas._GLYPHS) <= canvas.TEXT_LINES
+    # The fonts' heights were kept too (the footer's lines are spaced by them): the title's,
+    # the labels', the legend's ... in each of the two resolutions.
+    assert 4 < len(canvas._HEIGHTS) <= canvas.HEIGHTS
 
 
 def test_a_page_kept_from_map_to_map_draws_what_a_new_page_draws(

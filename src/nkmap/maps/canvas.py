@@ -6,7 +6,8 @@ FreeType's layout and rasterising of each glyph is most of the time a map takes 
 frames of an animation repeat nearly all of it, in the same places: so a line of text drawn
 again in the same font, at the same place, is not laid out and rasterised again but takes the
 same glyph images, drawn in its own colour and clip (the pixels are the same as drawn
-afresh). Measuring a string, which the labels do for every town on every map, is kept alike.
+afresh). Measuring a string, which the labels do for every town on every map, is kept alike;
+so are the height metrics of each font and size, which every text reads at every layout.
 
 Both are bounded (least recently used first out), so a long-running dashboard exporting many
 maps keeps at most a few megabytes.
@@ -22,9 +23,11 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import fontManager, get_font
 
 TEXT_LINES = 4096  # lines of text kept as glyph images
 MEASURES = 16384  # strings kept measured
+HEIGHTS = 256  # fonts and sizes kept with their height metrics
 
 
 class _Kept(OrderedDict[Hashable, Any]):
@@ -52,6 +55,7 @@ class _Kept(OrderedDict[Hashable, Any]):
 
 _GLYPHS = _Kept(TEXT_LINES)
 _MEASURES = _Kept(MEASURES)
+_HEIGHTS = _Kept(HEIGHTS)
 
 
 class _Recorder:
@@ -110,6 +114,22 @@ def _one(run: list[Image]) -> Image:
     return line, west, south, 0.0
 
 
+def _height_metrics(prop: Any, dpi: float) -> tuple[float | None, float | None, float]:
+    """See :meth:`KeepingRenderer._get_font_height_metrics`."""
+    font: Any = get_font(fontManager._find_fonts_by_props(prop))  # its tables, read by name
+    for table_name, gap, ascent, descent in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        # In matplotlib's order of operations, so the figures are the same to the last bit.
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+        return table[ascent] * scale, -table[descent] * scale, table[gap] * scale
+    return None, None, 0.0
+
+
 class KeepingRenderer(RendererAgg):
     """Agg, keeping the glyph images of each line of text and the size of each string."""
 
@@ -152,6 +172,19 @@ class KeepingRenderer(RendererAgg):
             return
         for image, left, top, turn in images:
             self._renderer.draw_text_image(image, left, top, turn, gc)
+
+    def _get_font_height_metrics(self, prop: Any) -> tuple[float | None, float | None, float]:
+        """The ascent, descent and line gap of ``prop``'s font at this resolution, in pixels,
+        which matplotlib's text asks for on every layout of every text (each time finding the
+        font file and reading its tables): read from the font's typographic metrics (OS/2),
+        else its horizontal header (hhea), as matplotlib reads them, once per font and size.
+        (None, None, 0) when the font has neither: matplotlib then measures "lp" instead."""
+        key = (prop.copy(), self.dpi)
+        found = _HEIGHTS.find(key)
+        if found is None:
+            found = _height_metrics(prop, self.dpi)
+            _HEIGHTS.keep(key, found)
+        return found
 
     def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
         measure = super().get_text_width_height_descent
