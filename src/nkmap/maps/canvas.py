@@ -30,7 +30,7 @@ MEASURES = 16384  # strings kept measured
 HEIGHTS = 256  # fonts and sizes kept with their height metrics
 
 
-class _Kept(OrderedDict[Hashable, Any]):
+class Kept(OrderedDict[Hashable, Any]):
     """A dict of at most ``limit`` items, the least recently used first out; safe to share
     between threads (the dashboard draws each visitor's exports in their own)."""
 
@@ -53,9 +53,9 @@ class _Kept(OrderedDict[Hashable, Any]):
                 self.popitem(last=False)
 
 
-_GLYPHS = _Kept(TEXT_LINES)
-_MEASURES = _Kept(MEASURES)
-_HEIGHTS = _Kept(HEIGHTS)
+_GLYPHS = Kept(TEXT_LINES)
+_MEASURES = Kept(MEASURES)
+_HEIGHTS = Kept(HEIGHTS)
 
 
 class _Recorder:
@@ -81,7 +81,10 @@ def _merged(images: list[Image]) -> tuple[Image, ...]:
     """The glyph images of a line as few images as drawing them in order allows: each run of
     upright glyphs none of which overlaps another becomes one image (drawing it changes the
     same pixels in the same way as drawing each glyph), and a glyph that overlaps one of its
-    run starts the next. Turned glyphs are kept as they are."""
+    run starts the next. Turned glyphs are kept as they are. Glyphs with no image (spaces:
+    FreeType places them at the page's corner) draw nothing, and are left out: in a run, they
+    would stretch its image over the page."""
+    images = [image for image in images if image[0].size]
     if len(images) < 2 or any(angle for *_, angle in images):
         return tuple(images)
     boxes = [(x, y - a.shape[0], x + a.shape[1], y) for a, x, y, _ in images]
