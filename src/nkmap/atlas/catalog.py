@@ -70,7 +70,8 @@ class Atlas:
 
     def showing(self, shows: str) -> gpd.GeoDataFrame:
         """The features of one role (a layer's ``shows``), whatever their dates."""
-        return self._by_role.get(shows, self.features.iloc[:0])
+        found = self._by_role.get(shows)
+        return found if found is not None else self.features.iloc[:0]
 
     def __getstate__(self) -> dict[str, Any]:
         # What is made from the features is made again where the atlas is unpickled.

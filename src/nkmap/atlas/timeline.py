@@ -76,7 +76,8 @@ class State:
 
     def showing(self, shows: str) -> gpd.GeoDataFrame:
         """The features of one role (a layer's ``shows``) on this date, in the atlas's order."""
-        return self._by_role.get(shows, self.features.iloc[:0])
+        found = self._by_role.get(shows)
+        return found if found is not None else self.features.iloc[:0]
 
     @property
     def control(self) -> gpd.GeoDataFrame:
