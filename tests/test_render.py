@@ -357,9 +357,9 @@ def test_text_kept_from_map_to_map_draws_the_same_pixels(
     from nkmap.maps import canvas
     from nkmap.maps.render import RC, pixels
 
-    monkeypatch.setattr(canvas, "_GLYPHS", canvas._Kept(canvas.TEXT_LINES))
-    monkeypatch.setattr(canvas, "_MEASURES", canvas._Kept(canvas.MEASURES))
-    monkeypatch.setattr(canvas, "_HEIGHTS", canvas._Kept(canvas.HEIGHTS))
+    monkeypatch.setattr(canvas, "_GLYPHS", canvas.Kept(canvas.TEXT_LINES))
+    monkeypatch.setattr(canvas, "_MEASURES", canvas.Kept(canvas.MEASURES))
+    monkeypatch.setattr(canvas, "_HEIGHTS", canvas.Kept(canvas.HEIGHTS))
     changes = change_dates(atlas)
     laid_out: list[str] = []
     real = RendererAgg.draw_text
@@ -420,19 +420,55 @@ def test_a_page_kept_from_map_to_map_draws_what_a_new_page_draws(
     assert sheet.inset is not None and sheet.inset.get_position().y0 > 0.5
 
 
+def test_a_kept_line_of_text_is_an_image_as_large_as_its_ink() -> None:
+    import numpy as np
+
+    from nkmap.maps.canvas import _merged
+
+    a = np.full((10, 6), 200, np.uint8)
+    b = np.full((8, 5), 100, np.uint8)
+    space = np.zeros((0, 0), np.uint8)  # FreeType's image of a space, at the page's corner
+    merged = _merged([(a, 500, 300, 0.0), (space, 0, 768, 0.0), (b, 506, 298, 0.0)])
+    assert len(merged) == 1
+    image, left, bottom, angle = merged[0]
+    assert (left, bottom, angle) == (500, 300, 0.0) and image.shape == (10, 11)
+    assert (image[:, :6] == 200).all() and (image[0:8, 6:] == 100).all()
+    assert (image[8:, 6:] == 0).all()
+    assert _merged([(space, 0, 768, 0.0), (space, 0, 768, 0.0)]) == ()
+
+
+def test_paths_made_from_geometries_are_kept_by_identity_and_bounded() -> None:
+    import shapely
+
+    from nkmap.maps.render import _Made, _make_path
+
+    made = _Made(vertices=12)
+    square = shapely.box(0, 0, 1, 1)  # 5 vertices
+    same = shapely.box(0, 0, 1, 1)  # equal, but another geometry
+    first = made.get("path", square, _make_path)
+    assert made.get("path", square, _make_path) is first  # kept
+    other = made.get("path", same, _make_path)
+    assert other is not first and (other.vertices == first.vertices).all()
+    assert not first.vertices.flags.writeable  # shared by every map that draws it
+    made.get("path", shapely.box(2, 2, 3, 3), _make_path)  # 15 vertices: the oldest goes
+    assert made.size <= 12 and made.get("path", square, _make_path) is not first
+    huge = shapely.Point(0, 0).buffer(1)  # more vertices than the bound: made, not kept
+    assert len(made.get("path", huge, _make_path).vertices) > 12 and made.size <= 12
+
+
 def test_kept_text_is_bounded_least_recently_used_first_out() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from nkmap.maps.canvas import _Kept
+    from nkmap.maps.canvas import Kept
 
-    kept = _Kept(3)
+    kept = Kept(3)
     for key in "abc":
         kept.keep(key, key.upper())
     assert kept.find("a") == "A"  # now the most recently used
     kept.keep("d", "D")
     assert list(kept) == ["c", "a", "d"] and kept.find("b") is None
     # Threads finding and keeping at once (the dashboard's visitors) leave it whole.
-    shared = _Kept(50)
+    shared = Kept(50)
 
     def work(n: int) -> None:
         for i in range(2000):

@@ -20,6 +20,8 @@ import io
 import math
 import re
 import textwrap
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,10 +33,11 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.patches import FancyArrow, Patch, Rectangle
 from matplotlib.path import Path
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 from matplotlib.typing import LineStyleType, RcKeyType
 from shapely.geometry.base import BaseGeometry
@@ -45,7 +48,7 @@ from nkmap.atlas.geometry import shared_borders
 from nkmap.atlas.stats import areas_by_controller, region_km2
 from nkmap.atlas.timeline import Change, State, Timeline, Transfer, state_at
 from nkmap.atlas.vocabulary import BASE_MAP, REGION_BBOX, REGION_NAME
-from nkmap.maps.canvas import KeepingCanvas, new_figure
+from nkmap.maps.canvas import KeepingCanvas, Kept, new_figure
 from nkmap.present.basemaps import print_attribution
 from nkmap.present.layout import Layout
 from nkmap.present.style import (
@@ -109,6 +112,8 @@ Box = tuple[float, float, float, float]  # left, bottom, right, top, in display 
 LABEL_GID = "nk-label"
 COUNTRY_GID = "nk-country"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+LABEL_BOXES = 16384  # towns' labels kept measured, by text, font and resolution
+_LABEL_BOXES = Kept(LABEL_BOXES)
 
 
 def _dashes(kind: str) -> tuple[str, float, LineStyleType]:
@@ -432,9 +437,8 @@ def place_labels(
         bottom += dy * offset - shifts[va] * height
         return left - pad, bottom - pad, left + width + pad, bottom + height + pad
 
-    labels: list[Text] = []
-    for rank, (x, y, text, gid) in enumerate(towns):
-        label = ax.annotate(
+    def town_label(x: float, y: float, text: str, gid: str) -> Annotation:
+        return ax.annotate(
             text,
             (x, y),
             xytext=(0, 0),
@@ -451,9 +455,23 @@ def place_labels(
                 "lw": 0,
             },
         )
+
+    font = FontProperties(size=PLACE_FONT)  # the labels' font, as the rc settings make it
+    labels: list[Text] = []
+    for rank, (x, y, text, gid) in enumerate(towns):
         cx, cy = ax.transData.transform((x, y))
-        x0, y0, x1, y1 = _extents(label.get_window_extent(renderer))
-        corner, size = (x0, y0), (x1 - x0, y1 - y0)
+        # A label's box, set left and bottom on its dot: where from the dot, and how large. A
+        # line of text measures the same wherever it is, so it is measured once; a label is
+        # only made where it is set.
+        label: Annotation | None = None
+        box_key = (text, font, fig.dpi)
+        box = _LABEL_BOXES.find(box_key)
+        if box is None:
+            label = town_label(x, y, text, gid)
+            x0, y0, x1, y1 = _extents(label.get_window_extent(renderer))
+            box = (x0 - cx, y0 - cy, x1 - x0, y1 - y0)
+            _LABEL_BOXES.keep(box_key, box)
+        corner, size = (cx + box[0], cy + box[1]), (box[2], box[3])
         # The marks on this place (its dot, an event there): the label clears the widest.
         reach = [math.hypot(mx - cx, my - cy) for mx, my in centres]
         own = [i for i, r in enumerate(radii) if reach[i] <= r]
@@ -466,8 +484,11 @@ def place_labels(
                 None,
             )
         if chosen is None:
-            label.remove()
+            if label is not None:
+                label.remove()
             continue
+        if label is None:
+            label = town_label(x, y, text, gid)
         dx, dy, ha, va = chosen
         label.xyann = (dx * offset / px, dy * offset / px)
         label.set_horizontalalignment(ha)
@@ -581,15 +602,70 @@ def _cos(lat: float) -> float:
     return math.cos(math.radians(lat))
 
 
-def _path(geom: BaseGeometry) -> Path:
-    """A matplotlib path of a polygon's rings (holes included)."""
+class _Made:
+    """What is made from geometries to draw them (paths, segments), kept for the rest of the
+    process by the geometry's identity: the features of the atlas are the same objects on
+    every date, so the frames of an animation, and the maps of a dashboard's exports, draw
+    the countries, the districts and most areas of control from what was made for the first.
+    Bounded by the vertices kept (least recently used first out); safe to share between
+    threads. A geometry kept is kept alive, so its identity is never another's."""
+
+    def __init__(self, vertices: int) -> None:
+        self.limit = vertices
+        self.size = 0
+        self.items: OrderedDict[tuple[str, int], tuple[BaseGeometry, Any, int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, kind: str, geom: BaseGeometry, make: Callable[[BaseGeometry], Any]) -> Any:
+        key = (kind, id(geom))
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None and found[0] is geom:
+                self.items.move_to_end(key)
+                return found[1]
+        value, size = make(geom)
+        with self.lock:
+            old = self.items.pop(key, None)
+            self.size -= old[2] if old is not None else 0
+            if size <= self.limit:
+                self.items[key] = (geom, value, size)
+                self.size += size
+            while self.size > self.limit:
+                _, (_, _, freed) = self.items.popitem(last=False)
+                self.size -= freed
+        return value
+
+
+MADE_VERTICES = 2_000_000  # vertices kept made into paths and segments (about 32 MB)
+_MADE = _Made(MADE_VERTICES)
+
+
+def _read_only(xy: np.ndarray) -> np.ndarray:
+    xy.setflags(write=False)  # shared by every map that draws it
+    return xy
+
+
+def _make_path(geom: BaseGeometry) -> tuple[Path, int]:
     vertices, codes = [], []
     for polygon in shapely.get_parts(geom):
         for ring in (polygon.exterior, *polygon.interiors):
             xy = np.asarray(ring.coords)
             vertices.append(xy)
             codes.append([Path.MOVETO] + [Path.LINETO] * (len(xy) - 2) + [Path.CLOSEPOLY])
-    return Path(np.concatenate(vertices), np.concatenate(codes))
+    xy = _read_only(np.concatenate(vertices))
+    return Path(xy, _read_only(np.concatenate(codes))), len(xy)
+
+
+def _path(geom: BaseGeometry) -> Path:
+    """A matplotlib path of a polygon's rings (holes included)."""
+    return _MADE.get("path", geom, _make_path)  # type: ignore[no-any-return]
+
+
+def _make_segments(geom: BaseGeometry) -> tuple[list[np.ndarray], int]:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        geom = geom.boundary
+    segments = [_read_only(np.asarray(part.coords)) for part in shapely.get_parts(geom)]
+    return segments, sum(len(xy) for xy in segments)
 
 
 def _fill(ax: Axes, geoms: Iterable[BaseGeometry], **style: Any) -> None:
@@ -597,20 +673,26 @@ def _fill(ax: Axes, geoms: Iterable[BaseGeometry], **style: Any) -> None:
     than geopandas' plotting (that redraws the whole figure after each call)."""
     polygons = [g for g in geoms if g is not None and not g.is_empty]
     if polygons:
-        ax.add_collection(PathCollection([_path(g) for g in polygons], **style))
+        # No limits to update: every map sets its frame (measuring them took longer than
+        # making the paths).
+        ax.add_collection(PathCollection([_path(g) for g in polygons], **style), autolim=False)
 
 
 def _lines(ax: Axes, geoms: Iterable[BaseGeometry], **style: Any) -> None:
     """Lines, and the outlines of polygons."""
     segments: list[np.ndarray] = []
     for geom in geoms:
-        if geom is None or geom.is_empty:
-            continue
-        if geom.geom_type in ("Polygon", "MultiPolygon"):
-            geom = geom.boundary
-        segments.extend(np.asarray(part.coords) for part in shapely.get_parts(geom))
+        if geom is not None and not geom.is_empty:
+            segments.extend(_MADE.get("segments", geom, _make_segments))
     if segments:
-        ax.add_collection(LineCollection(segments, **style))
+        ax.add_collection(LineCollection(segments, **style), autolim=False)
+
+
+def _add(ax: Axes, patch: Patch) -> Patch:
+    """Put ``patch`` on ``ax`` as ``add_patch`` does, but for the data limits, which every
+    map's frame sets (measuring them took longer than making the patch)."""
+    ax.add_artist(patch)
+    return patch
 
 
 def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> list[Artist]:
@@ -626,7 +708,8 @@ def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> list[Artist]
     height = (north - south) * 0.008
     parts: list[Artist] = []
     for i, colour in enumerate(("black", "white")):
-        bar = ax.add_patch(
+        bar = _add(
+            ax,
             Rectangle(
                 (x0 + i * half, y0),
                 half,
@@ -635,7 +718,7 @@ def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> list[Artist]
                 edgecolor="black",
                 linewidth=0.6,
                 zorder=8,
-            )
+            ),
         )
         parts.append(bar)
     for x, text in ((x0, "0"), (x0 + 2 * half, f"{length} km")):
@@ -647,7 +730,8 @@ def scale_bar(ax: Axes, bbox: tuple[float, float, float, float]) -> list[Artist]
 
 def north_arrow(ax: Axes) -> list[Artist]:
     """An arrow and an N in the upper right; return them (for labels to keep clear of)."""
-    arrow = ax.add_patch(
+    arrow = _add(
+        ax,
         FancyArrow(
             0.95,
             0.86,
@@ -659,7 +743,7 @@ def north_arrow(ax: Axes) -> list[Artist]:
             transform=ax.transAxes,
             color="black",
             zorder=8,
-        )
+        ),
     )
     letter = ax.text(
         0.95,
@@ -798,7 +882,7 @@ def _legend(ax: Axes, drawn: set[str], y: float, compare_label: str | None) -> f
             alpha = 0.6
 
         def swatch(top: float = y, **style: Any) -> None:
-            ax.add_patch(Rectangle((0, top - 0.025), 0.1, 0.03, linewidth=0.5, **style))
+            _add(ax, Rectangle((0, top - 0.025), 0.1, 0.03, linewidth=0.5, **style))
 
         if key.startswith("control:"):
             side = key.split(":", 1)[1]
