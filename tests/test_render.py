@@ -360,9 +360,20 @@ def test_text_kept_from_map_to_map_draws_the_same_pixels(
     monkeypatch.setattr(canvas, "_GLYPHS", canvas.Kept(canvas.TEXT_LINES))
     monkeypatch.setattr(canvas, "_MEASURES", canvas.Kept(canvas.MEASURES))
     monkeypatch.setattr(canvas, "_HEIGHTS", canvas.Kept(canvas.HEIGHTS))
+    monkeypatch.setattr(canvas, "_GLYPH_IMAGES", canvas.Kept(canvas.GLYPHS))
     changes = change_dates(atlas)
     laid_out: list[str] = []
     real = RendererAgg.draw_text
+    glyphs_drawn = 0
+    by_glyph = canvas.KeepingRenderer._draw_text_glyphs_and_boxes
+
+    def counting(self: Any, gc: Any, x: float, y: float, angle: float, glyphs: Any, *a: Any) -> Any:
+        nonlocal glyphs_drawn
+        glyphs = list(glyphs)
+        glyphs_drawn += len(glyphs)
+        return by_glyph(self, gc, x, y, angle, glyphs, *a)
+
+    monkeypatch.setattr(canvas.KeepingRenderer, "_draw_text_glyphs_and_boxes", counting)
 
     def counted(self: Any, gc: Any, x: float, y: float, s: str, *args: Any) -> Any:
         laid_out.append(s)
@@ -386,6 +397,9 @@ def test_text_kept_from_map_to_map_draws_the_same_pixels(
     # The fonts' heights were kept too (the footer's lines are spaced by them): the title's,
     # the labels', the legend's ... in each of the two resolutions.
     assert 4 < len(canvas._HEIGHTS) <= canvas.HEIGHTS
+    # New lines were drawn in part from the glyph images of earlier ones: fewer glyphs were
+    # rendered by FreeType (and kept) than drawn, even in these first three maps.
+    assert 0 < len(canvas._GLYPH_IMAGES) < glyphs_drawn * 3 / 4
 
 
 def test_a_page_kept_from_map_to_map_draws_what_a_new_page_draws(

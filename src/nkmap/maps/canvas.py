@@ -6,10 +6,13 @@ FreeType's layout and rasterising of each glyph is most of the time a map takes 
 frames of an animation repeat nearly all of it, in the same places: so a line of text drawn
 again in the same font, at the same place, is not laid out and rasterised again but takes the
 same glyph images, drawn in its own colour and clip (the pixels are the same as drawn
-afresh). Measuring a string, which the labels do for every town on every map, is kept alike;
-so are the height metrics of each font and size, which every text reads at every layout.
+afresh). A line not drawn before takes the image of each of its glyphs that was rendered
+before at the same place within a pixel (matplotlib places glyphs to 1/64 of a pixel), so
+that FreeType renders only glyphs it has not. Measuring a string, which the labels do for
+every town on every map, is kept alike; so are the height metrics of each font and size,
+which every text reads at every layout.
 
-Both are bounded (least recently used first out), so a long-running dashboard exporting many
+All are bounded (least recently used first out), so a long-running dashboard exporting many
 maps keeps at most a few megabytes.
 """
 
@@ -21,13 +24,15 @@ from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager, get_font
+from matplotlib.ft2font import RenderMode
 
 TEXT_LINES = 4096  # lines of text kept as glyph images
 MEASURES = 16384  # strings kept measured
 HEIGHTS = 256  # fonts and sizes kept with their height metrics
+GLYPHS = 32768  # glyph images kept, by font, size, glyph and place within a pixel
 
 
 class Kept(OrderedDict[Hashable, Any]):
@@ -56,6 +61,9 @@ class Kept(OrderedDict[Hashable, Any]):
 _GLYPHS = Kept(TEXT_LINES)
 _MEASURES = Kept(MEASURES)
 _HEIGHTS = Kept(HEIGHTS)
+_GLYPH_IMAGES = Kept(GLYPHS)
+# FreeType's transform of an upright glyph, in 16.16 fixed point, as matplotlib makes it.
+_UPRIGHT = (0x10000 * np.array([[1.0, -0.0], [0.0, 1.0]])).round().astype(int)
 
 
 class _Recorder:
@@ -175,6 +183,44 @@ class KeepingRenderer(RendererAgg):
             return
         for image, left, top, turn in images:
             self._renderer.draw_text_image(image, left, top, turn, gc)
+
+    def _draw_text_glyphs_and_boxes(
+        self, gc: Any, x: float, y: float, angle: float, glyphs: Any, boxes: Any
+    ) -> None:
+        """Draw the glyphs of a line not drawn before (matplotlib renders each glyph with
+        FreeType, at its place to 1/64 of a pixel), taking each upright glyph's image from
+        those kept: a glyph at the same place within a pixel has the same image wherever the
+        pixel is, so a new line of known letters (the sources under a map, a date) is drawn
+        without FreeType. Turned, slanted or stretched glyphs, and the boxes of math text,
+        are left to matplotlib."""
+        glyphs = list(glyphs)
+        if angle or boxes or any(slant or extend != 1 for *_, slant, extend, _, _ in glyphs):
+            draw = super()._draw_text_glyphs_and_boxes
+            draw(gc, x, y, angle, glyphs, boxes)  # type: ignore[no-untyped-call]
+            return
+        flags = get_hinting_flag()  # type: ignore[no-untyped-call]
+        smooth = bool(gc.get_antialiased())
+        mode = RenderMode.NORMAL if smooth else RenderMode.MONO
+        for font, size, index, _, _, dx, dy in glyphs:  # dy is upwards
+            # The pen's place in 26.6 fixed point, as matplotlib computes it (cos 1, sin 0).
+            across = round(0x40 * (x + dx * 1.0 - dy * 0.0))
+            up = round(0x40 * (self.height - y + dx * 0.0 + dy * 1.0))
+            key = (font, size, self.dpi, index, flags, smooth, across & 0x3F, up & 0x3F)
+            kept = _GLYPH_IMAGES.find(key)
+            if kept is None:
+                font.set_size(size, self.dpi)
+                font._set_transform(_UPRIGHT, [across, up])
+                bitmap = font._render_glyph(index, flags, mode)
+                image = np.array(bitmap.buffer, copy=True)
+                if not smooth:
+                    image *= 0xFF
+                kept = (image, bitmap.left - (across >> 6), bitmap.top - (up >> 6))
+                _GLYPH_IMAGES.keep(key, kept)
+            image, left, top = kept
+            if image.size:
+                # draw_text_image's y is downwards, and the image's bottom.
+                bottom = int(self.height) - (top + (up >> 6)) + image.shape[0]
+                self._renderer.draw_text_image(image, left + (across >> 6), bottom, 0, gc)
 
     def _get_font_height_metrics(self, prop: Any) -> tuple[float | None, float | None, float]:
         """The ascent, descent and line gap of ``prop``'s font at this resolution, in pixels,
