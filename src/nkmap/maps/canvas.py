@@ -32,7 +32,7 @@ from matplotlib.ft2font import RenderMode
 TEXT_LINES = 4096  # lines of text kept as glyph images
 MEASURES = 16384  # strings kept measured
 HEIGHTS = 256  # fonts and sizes kept with their height metrics
-GLYPHS = 32768  # glyph images kept, by font, size, glyph and place within a pixel
+GLYPHS = 8192  # glyph images kept, by font, size, glyph and place within a pixel
 
 
 class Kept(OrderedDict[Hashable, Any]):
