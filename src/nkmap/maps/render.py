@@ -22,9 +22,9 @@ import re
 import textwrap
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import matplotlib
 import numpy as np
@@ -67,6 +67,8 @@ from nkmap.present.style import (
 
 if TYPE_CHECKING:
     from geopandas import GeoDataFrame
+
+T = TypeVar("T")
 
 # Drawn text is never parsed as math; SVG keeps text as text (searchable, escaped by the
 # writer), its ids made from their content alone (else from a random salt, and no two files
@@ -964,7 +966,9 @@ class Sheet:
     """A print map's page kept from one map to the next, as the frames of an animation are
     drawn: its figure, the map's and the panel's axes and the locator are made once (making
     axes is a good part of a map's time); each map removes the last one's artists and draws
-    its own, the same pixels as on a new page."""
+    its own, the same pixels as on a new page. What a map draws as the last one did (the
+    title, the scale bar and north arrow, a legend of the same keys) stays in place (see
+    :meth:`kept`)."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -973,6 +977,9 @@ class Sheet:
         self._panel: Axes | None = None  # made after the locator: the axes are in page order
         self.inset: Axes | None = None
         self.inset_shows: tuple[BaseGeometry, ...] = ()  # the countries the locator shows
+        # Parts kept from the last map, by name: what they were drawn for, their artists and
+        # what drawing them returned.
+        self._parts: dict[str, tuple[Hashable, list[Artist], Any]] = {}
 
     @property
     def panel(self) -> Axes:
@@ -984,15 +991,38 @@ class Sheet:
             self._panel.set_ylim(0, 1)
         return self._panel
 
-    def clear(self) -> None:
-        """Remove what the last map drew, but the locator (moved to each map's corner)."""
+    def _artists(self) -> list[Artist]:
+        """What the maps drew on the page: all but the axes and the locator."""
+        found: list[Artist] = list(self.fig.texts)
         for ax in (self.ax, self._panel):
-            if ax is None:
-                continue
-            for artist in (*ax.collections, *ax.lines, *ax.patches, *ax.texts, *ax.images):
+            if ax is not None:
+                found += [*ax.collections, *ax.lines, *ax.patches, *ax.texts, *ax.images]
+        return found
+
+    def clear(self) -> None:
+        """Remove what the last map drew, but its kept parts (see :meth:`kept`) and the
+        locator (moved to each map's corner)."""
+        kept = {id(a) for _, artists, _ in self._parts.values() for a in artists}
+        for artist in self._artists():
+            if id(artist) not in kept:
                 artist.remove()
-        for text in list(self.fig.texts):
-            text.remove()
+
+    def kept(self, name: str, key: Hashable, draw: Callable[[], T]) -> T:
+        """Draw the part ``name`` of this map with ``draw`` (returning what it returns),
+        unless the last map drew it for the same ``key``: then it stays as it is. A kept part
+        must be one the page draws before anything else of its kind (on a new page, too),
+        so that it is drawn in the same order among the artists of its axes."""
+        found = self._parts.get(name)
+        if found is not None and found[0] == key:
+            return found[2]  # type: ignore[no-any-return]
+        if found is not None:
+            for artist in found[1]:
+                artist.remove()
+        before = {id(a) for a in self._artists()}
+        value = draw()
+        made = [a for a in self._artists() if id(a) not in before]
+        self._parts[name] = (key, made, value)
+        return value
 
     def locator(self, state: State) -> Axes | None:
         """The locator of this map (see :func:`locator`): the last map's, moved to this map's
@@ -1033,13 +1063,17 @@ def print_layout(
             sheet = Sheet(layout)
         sheet.clear()
         fig, ax = sheet.fig, sheet.ax
-        fig.text(
-            0.02,
-            0.975,
-            "Territorial control in Nagorno-Karabakh",
-            fontsize=13,
-            fontweight="bold",
-            va="top",
+        sheet.kept(
+            "title",
+            None,
+            lambda: fig.text(
+                0.02,
+                0.975,
+                "Territorial control in Nagorno-Karabakh",
+                fontsize=13,
+                fontweight="bold",
+                va="top",
+            ),
         )
         subtitle = f"{day.day} {day:%B %Y}"
         if change is not None:
@@ -1051,7 +1085,11 @@ def print_layout(
         fig.text(0.02, 0.925, textwrap.shorten(subtitle, 150), fontsize=8.5, va="top")
         _frame(ax, layout.bbox)
         # Drawn before the map, so that its labels keep clear of them.
-        keep_clear = [*scale_bar(ax, layout.bbox), *north_arrow(ax)]
+        keep_clear = [
+            *sheet.kept(
+                "scale and north", None, lambda: (*scale_bar(ax, layout.bbox), *north_arrow(ax))
+            )
+        ]
         inset = sheet.locator(state)
         if inset is not None:
             keep_clear.append(inset)
@@ -1072,7 +1110,11 @@ def print_layout(
             compare_label = (
                 f"Changed hands, {first.day} {first:%b %Y} to {second.day} {second:%b %Y}"
             )
-        y = _legend(panel, drawn, 1.0, compare_label)
+        y = sheet.kept(
+            "legend",
+            (frozenset(drawn), compare_label),
+            lambda: _legend(panel, drawn, 1.0, compare_label),
+        )
         _figures(panel, atlas, state, y - 0.02, compare_label, changed)
         _footer(fig, atlas, state, panel)
     return fig
