@@ -12,7 +12,6 @@ import sys
 import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -169,25 +168,6 @@ def test_animation_has_one_frame_per_change_date(
     assert not np.array_equal(first, np.asarray(gif.convert("RGB")))
     # Drawn in two processes or in this one, the animation is the same.
     assert animation(atlas, changes, Layout(400, 300, 50), 500, workers=1) == data
-
-
-def test_freed_image_memory_is_kept_only_while_frames_are_drawn(
-    atlas: Atlas, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Each frame's images reuse the last one's memory; once the GIF is made, PIL keeps what
-    # it kept before (a dashboard's other images are none of the animation's business).
-    before = export_module._keep_image_blocks()
-    seen: list[int] = []
-    real = export_module._frame
-
-    def frame(index: int) -> Any:
-        seen.append(export_module._keep_image_blocks())
-        return real(index)
-
-    monkeypatch.setattr(export_module, "_frame", frame)
-    animation(atlas, change_dates(atlas)[::40], Layout(400, 300, 50), 500, workers=1)
-    assert len(seen) > 1 and min(seen) >= max(before, export_module.IMAGE_BLOCKS)
-    assert export_module._keep_image_blocks() == before
 
 
 def test_frames_are_drawn_in_forked_processes_only_where_no_other_thread_runs(

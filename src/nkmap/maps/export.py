@@ -14,9 +14,8 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import Any
 
@@ -156,43 +155,8 @@ def export(
 _FRAMES: dict[str, Any] = {}
 
 
-# Blocks of image memory that PIL keeps once freed, for the next frame's images (the canvas's
-# pixels, their RGB copy and the palette image: a few megabytes each, in blocks of 16 MiB).
-# PIL keeps none by default, and the pages of each frame's images were then mapped afresh.
-IMAGE_BLOCKS = 4
-
-
 def _start_frames(atlas: Atlas, changes: Sequence[Change], layout: Layout) -> None:
     _FRAMES.update(atlas=atlas, changes=list(changes), layout=layout)
-
-
-def _start_frame_process(atlas: Atlas, changes: Sequence[Change], layout: Layout) -> None:
-    """A spawned process's start: it only draws frames, so it keeps PIL's freed blocks."""
-    _keep_image_blocks(max(_keep_image_blocks(), IMAGE_BLOCKS))
-    _start_frames(atlas, changes, layout)
-
-
-@contextmanager
-def _image_memory_kept() -> Iterator[None]:
-    """PIL keeps :data:`IMAGE_BLOCKS` freed blocks while the frames are drawn (and forked
-    processes start so), then what it kept before."""
-    before = _keep_image_blocks()
-    _keep_image_blocks(max(before, IMAGE_BLOCKS))
-    try:
-        yield
-    finally:
-        _keep_image_blocks(before)
-
-
-def _keep_image_blocks(count: int | None = None) -> int:
-    """How many freed blocks PIL keeps; with ``count``, keep so many from now on (fewer frees
-    what it kept beyond them). Pillow's block allocator, as PILLOW_BLOCKS_MAX sets it."""
-    from PIL import Image
-
-    core: Any = Image.core  # type: ignore[attr-defined]
-    if count is not None:
-        core.set_blocks_max(count)
-    return int(core.get_blocks_max())
 
 
 def _frame(index: int) -> Any:
@@ -262,33 +226,32 @@ def animation(
     here = count == 1 or forked  # this process draws frames: all of them, or the first
     if here:
         _start_frames(atlas, changes, layout)
-    with _image_memory_kept():
-        try:
-            # Forked, the processes start from this one's state: it draws the first frame
-            # before, so that they start with its page and the text it has drawn.
-            for i in range(len(changes) if count == 1 else 1 if forked else 0):
-                finished(i, _frame(i))
-            if count > 1:
-                if forked:
-                    pool = ProcessPoolExecutor(count, mp_context=context)
-                else:  # spawned: each gets the atlas once, then draws what it is handed
-                    pool = ProcessPoolExecutor(
-                        count,
-                        mp_context=context,
-                        initializer=_start_frame_process,
-                        initargs=(atlas, changes, layout),
-                    )
-                with pool:
-                    pending = {
-                        pool.submit(_frame, i): i for i in range(len(changes)) if frames[i] is None
-                    }
-                    for future in as_completed(pending):
-                        finished(pending[future], future.result())
-        finally:
-            if here:
-                _FRAMES.clear()
-        out = io.BytesIO()
-        frames[0].save(
-            out, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0
-        )
+    try:
+        # Forked, the processes start from this one's state: it draws the first frame before,
+        # so that they start with its page and the text it has drawn.
+        for i in range(len(changes) if count == 1 else 1 if forked else 0):
+            finished(i, _frame(i))
+        if count > 1:
+            if forked:
+                pool = ProcessPoolExecutor(count, mp_context=context)
+            else:  # spawned: each process gets the atlas once, then draws what it is handed
+                pool = ProcessPoolExecutor(
+                    count,
+                    mp_context=context,
+                    initializer=_start_frames,
+                    initargs=(atlas, changes, layout),
+                )
+            with pool:
+                pending = {
+                    pool.submit(_frame, i): i for i in range(len(changes)) if frames[i] is None
+                }
+                for future in as_completed(pending):
+                    finished(pending[future], future.result())
+    finally:
+        if here:
+            _FRAMES.clear()
+    out = io.BytesIO()
+    frames[0].save(
+        out, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0
+    )
     return out.getvalue()
