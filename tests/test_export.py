@@ -7,11 +7,13 @@ import datetime as dt
 import io
 import json
 import multiprocessing
+import os
 import re
 import sys
 import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -168,6 +170,28 @@ def test_animation_has_one_frame_per_change_date(
     assert not np.array_equal(first, np.asarray(gif.convert("RGB")))
     # Drawn in two processes or in this one, the animation is the same.
     assert animation(atlas, changes, Layout(400, 300, 50), 500, workers=1) == data
+
+
+def test_only_a_process_that_only_draws_frames_keeps_freed_image_memory(
+    atlas: Atlas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A forked process keeps PIL's freed blocks for its next frame; the process that asked
+    # for the animation (the command line's, the dashboard's) keeps what it kept before.
+    core: Any = Image.core  # type: ignore[attr-defined]
+    before = core.get_blocks_max()
+    changes = change_dates(atlas)[:2]
+    monkeypatch.setattr(export_module, "_FRAMES", {})
+    try:
+        core.set_blocks_max(0)
+        export_module._start_frames(atlas, changes, Layout(400, 300, 50))
+        export_module._frame(0)  # drawn here, as by the parent or with one process
+        assert core.get_blocks_max() == 0
+        export_module._FRAMES["forked_from"] = os.getpid() + 1  # as in a forked process
+        export_module._frame(1)
+        assert core.get_blocks_max() == export_module.IMAGE_BLOCKS
+        assert export_module._FRAMES["forked_from"] == os.getpid()
+    finally:
+        core.set_blocks_max(before)
 
 
 def test_frames_are_drawn_in_forked_processes_only_where_no_other_thread_runs(
