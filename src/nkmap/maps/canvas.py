@@ -13,7 +13,7 @@ every town on every map, is kept alike; so are the height metrics of each font a
 which every text reads at every layout.
 
 All are bounded (least recently used first out), so a long-running dashboard exporting many
-maps keeps at most a few megabytes.
+maps keeps at most a few tens of megabytes (a whole animation keeps about two).
 """
 
 from __future__ import annotations

@@ -1087,7 +1087,9 @@ def print_layout(
         # Drawn before the map, so that its labels keep clear of them.
         keep_clear = [
             *sheet.kept(
-                "scale and north", None, lambda: (*scale_bar(ax, layout.bbox), *north_arrow(ax))
+                "scale and north",
+                layout.bbox,
+                lambda: (*scale_bar(ax, layout.bbox), *north_arrow(ax)),
             )
         ]
         inset = sheet.locator(state)
