@@ -172,6 +172,21 @@ def test_animation_has_one_frame_per_change_date(
     assert animation(atlas, changes, Layout(400, 300, 50), 500, workers=1) == data
 
 
+# The process a test runs in, and the blocks PIL kept as each frame drawn in it began.
+_DRAWING: dict[str, Any] = {}
+
+
+def _frame_noting_kept_blocks(index: int) -> Any:
+    """An animation's frame (handed to the frame processes by name, so at module level), the
+    blocks PIL keeps checked as it begins."""
+    blocks = Image.core.get_blocks_max()  # type: ignore[attr-defined]
+    if os.getpid() == _DRAWING["here"]:
+        _DRAWING["kept"].append(blocks)
+    else:  # in a forked process, where a failed assertion fails its frame, and the run
+        assert blocks >= export_module.IMAGE_BLOCKS
+    return _DRAWING["frame"](index)
+
+
 def test_only_a_process_that_only_draws_frames_keeps_freed_image_memory(
     atlas: Atlas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -179,19 +194,18 @@ def test_only_a_process_that_only_draws_frames_keeps_freed_image_memory(
     # for the animation (the command line's, the dashboard's) keeps what it kept before.
     core: Any = Image.core  # type: ignore[attr-defined]
     before = core.get_blocks_max()
-    changes = change_dates(atlas)[:2]
-    monkeypatch.setattr(export_module, "_FRAMES", {})
+    _DRAWING.update(here=os.getpid(), kept=[], frame=export_module._frame)
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(export_module, "frame_processes", lambda: fork)
+    monkeypatch.setattr(export_module, "_frame", _frame_noting_kept_blocks)
     try:
         core.set_blocks_max(0)
-        export_module._start_frames(atlas, changes, Layout(400, 300, 50))
-        export_module._frame(0)  # drawn here, as by the parent or with one process
+        animation(atlas, change_dates(atlas)[::30], Layout(400, 300, 50), 500, workers=2)
+        assert _DRAWING["kept"] == [0]  # the first frame, drawn here before the fork
         assert core.get_blocks_max() == 0
-        export_module._FRAMES["forked_from"] = os.getpid() + 1  # as in a forked process
-        export_module._frame(1)
-        assert core.get_blocks_max() == export_module.IMAGE_BLOCKS
-        assert export_module._FRAMES["forked_from"] == os.getpid()
     finally:
         core.set_blocks_max(before)
+        _DRAWING.clear()
 
 
 def test_frames_are_drawn_in_forked_processes_only_where_no_other_thread_runs(

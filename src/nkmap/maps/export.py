@@ -191,9 +191,6 @@ def _frame(index: int) -> Any:
     from nkmap.maps.render import Sheet, pixels, print_layout
 
     atlas, changes, layout = _FRAMES["atlas"], _FRAMES["changes"], _FRAMES["layout"]
-    if _FRAMES.get("forked_from") not in (None, os.getpid()):  # a forked process's first frame
-        _FRAMES["forked_from"] = os.getpid()
-        _keep_image_blocks()
     if "sheet" not in _FRAMES:
         _FRAMES["sheet"] = Sheet(layout)
     rgb = pixels(print_layout(atlas, changes[index].date, changes, sheet=_FRAMES["sheet"]))
@@ -258,9 +255,10 @@ def animation(
         for i in range(len(changes) if count == 1 else 1 if forked else 0):
             finished(i, _frame(i))
         if count > 1:
-            if forked:
-                _FRAMES["forked_from"] = os.getpid()
-                pool = ProcessPoolExecutor(count, mp_context=context)
+            if forked:  # each starts with this one's atlas and page, and only draws frames
+                pool = ProcessPoolExecutor(
+                    count, mp_context=context, initializer=_keep_image_blocks
+                )
             else:  # spawned: each process gets the atlas once, then draws what it is handed
                 pool = ProcessPoolExecutor(
                     count,
