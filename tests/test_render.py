@@ -454,20 +454,21 @@ def test_a_kept_line_of_text_is_an_image_as_large_as_its_ink() -> None:
 def test_paths_made_from_geometries_are_kept_by_identity_and_bounded() -> None:
     import shapely
 
-    from nkmap.maps.render import _Made, _make_path
+    from nkmap.maps.canvas import Kept
+    from nkmap.maps.render import _made, _make_path
 
-    made = _Made(vertices=12)
+    made = Kept(12, weigh=lambda item: item[2])  # 12 vertices
     square = shapely.box(0, 0, 1, 1)  # 5 vertices
     same = shapely.box(0, 0, 1, 1)  # equal, but another geometry
-    first = made.get("path", square, _make_path)
-    assert made.get("path", square, _make_path) is first  # kept
-    other = made.get("path", same, _make_path)
+    first = _made("path", square, _make_path, made)
+    assert _made("path", square, _make_path, made) is first  # kept
+    other = _made("path", same, _make_path, made)
     assert other is not first and (other.vertices == first.vertices).all()
     assert not first.vertices.flags.writeable  # shared by every map that draws it
-    made.get("path", shapely.box(2, 2, 3, 3), _make_path)  # 15 vertices: the oldest goes
-    assert made.size <= 12 and made.get("path", square, _make_path) is not first
+    _made("path", shapely.box(2, 2, 3, 3), _make_path, made)  # 15 vertices: the oldest goes
+    assert made.size <= 12 and _made("path", square, _make_path, made) is not first
     huge = shapely.Point(0, 0).buffer(1)  # more vertices than the bound: made, not kept
-    assert len(made.get("path", huge, _make_path).vertices) > 12 and made.size <= 12
+    assert len(_made("path", huge, _make_path, made).vertices) > 12 and made.size <= 12
 
 
 def test_kept_text_is_bounded_least_recently_used_first_out() -> None:

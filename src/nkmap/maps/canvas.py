@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -36,13 +36,19 @@ GLYPHS = 8192  # glyph images kept, by font, size, glyph and place within a pixe
 
 
 class Kept(OrderedDict[Hashable, Any]):
-    """A dict of at most ``limit`` items, the least recently used first out; safe to share
-    between threads (the dashboard draws each visitor's exports in their own)."""
+    """A dict of items weighing at most ``limit`` in all (each weighs 1, or what ``weigh``
+    says), the least recently used first out; an item heavier than the limit is not kept.
+    Safe to share between threads (the dashboard draws each visitor's exports in their own)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, weigh: Callable[[Any], int] | None = None) -> None:
         super().__init__()
         self.limit = limit
+        self.weigh = weigh
+        self.size = 0  # what the items weigh
         self.lock = threading.Lock()
+
+    def _weight(self, value: Any) -> int:
+        return 1 if self.weigh is None else self.weigh(value)
 
     def find(self, key: Hashable) -> Any | None:
         with self.lock:
@@ -52,10 +58,17 @@ class Kept(OrderedDict[Hashable, Any]):
             return found
 
     def keep(self, key: Hashable, value: Any) -> None:
+        weight = self._weight(value)
         with self.lock:
+            if key in self:
+                self.size -= self._weight(self.pop(key))
+            if weight > self.limit:
+                return
             self[key] = value
-            if len(self) > self.limit:
-                self.popitem(last=False)
+            self.size += weight
+            while self.size > self.limit:
+                _, dropped = self.popitem(last=False)
+                self.size -= self._weight(dropped)
 
 
 _GLYPHS = Kept(TEXT_LINES)

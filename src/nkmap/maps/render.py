@@ -20,8 +20,6 @@ import io
 import math
 import re
 import textwrap
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -604,42 +602,31 @@ def _cos(lat: float) -> float:
     return math.cos(math.radians(lat))
 
 
-class _Made:
-    """What is made from geometries to draw them (paths, segments), kept for the rest of the
-    process by the geometry's identity: the features of the atlas are the same objects on
-    every date, so the frames of an animation, and the maps of a dashboard's exports, draw
-    the countries, the districts and most areas of control from what was made for the first.
-    Bounded by the vertices kept (least recently used first out); safe to share between
-    threads. A geometry kept is kept alive, so its identity is never another's."""
-
-    def __init__(self, vertices: int) -> None:
-        self.limit = vertices
-        self.size = 0
-        self.items: OrderedDict[tuple[str, int], tuple[BaseGeometry, Any, int]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, kind: str, geom: BaseGeometry, make: Callable[[BaseGeometry], Any]) -> Any:
-        key = (kind, id(geom))
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None and found[0] is geom:
-                self.items.move_to_end(key)
-                return found[1]
-        value, size = make(geom)
-        with self.lock:
-            old = self.items.pop(key, None)
-            self.size -= old[2] if old is not None else 0
-            if size <= self.limit:
-                self.items[key] = (geom, value, size)
-                self.size += size
-            while self.size > self.limit:
-                _, (_, _, freed) = self.items.popitem(last=False)
-                self.size -= freed
-        return value
-
-
 MADE_VERTICES = 2_000_000  # vertices kept made into paths and segments (about 32 MB)
-_MADE = _Made(MADE_VERTICES)
+# What is made from geometries to draw them (paths, segments), kept for the rest of the
+# process by the geometry's identity: the features of the atlas are the same objects on every
+# date, so the frames of an animation, and the maps of a dashboard's exports, draw the
+# countries, the districts and most areas of control from what was made for the first. Each
+# item is (geometry, what was made, its vertices), weighed by its vertices; the geometry kept
+# alive, so that its identity is never another's.
+_MADE = Kept(MADE_VERTICES, weigh=lambda item: int(item[2]))
+
+
+def _made(
+    kind: str,
+    geom: BaseGeometry,
+    make: Callable[[BaseGeometry], tuple[Any, int]],
+    kept: Kept = _MADE,
+) -> Any:
+    """What ``make`` makes of ``geom`` (with its count of vertices), from ``kept`` if made
+    before."""
+    key = (kind, id(geom))
+    found = kept.find(key)
+    if found is not None and found[0] is geom:
+        return found[1]
+    value, size = make(geom)
+    kept.keep(key, (geom, value, size))
+    return value
 
 
 def _read_only(xy: np.ndarray) -> np.ndarray:
@@ -660,7 +647,7 @@ def _make_path(geom: BaseGeometry) -> tuple[Path, int]:
 
 def _path(geom: BaseGeometry) -> Path:
     """A matplotlib path of a polygon's rings (holes included)."""
-    return _MADE.get("path", geom, _make_path)  # type: ignore[no-any-return]
+    return _made("path", geom, _make_path)  # type: ignore[no-any-return]
 
 
 def _make_segments(geom: BaseGeometry) -> tuple[list[np.ndarray], int]:
@@ -685,7 +672,7 @@ def _lines(ax: Axes, geoms: Iterable[BaseGeometry], **style: Any) -> None:
     segments: list[np.ndarray] = []
     for geom in geoms:
         if geom is not None and not geom.is_empty:
-            segments.extend(_MADE.get("segments", geom, _make_segments))
+            segments.extend(_made("segments", geom, _make_segments))
     if segments:
         ax.add_collection(LineCollection(segments, **style), autolim=False)
 
