@@ -104,12 +104,28 @@ def test_comparison_lists_what_changed_hands(atlas: Atlas) -> None:
     assert f"Armenian side → Azerbaijan: {moved[0].area_km2:,.0f} km²" in drawn
 
 
-def test_the_longest_panel_stays_on_the_page_and_off_the_footer(atlas: Atlas) -> None:
+@pytest.mark.parametrize(
+    "layout",
+    # The default page; pages smaller than it at their dpi (a laptop's screen, a square and a
+    # portrait post), drawn at a lower dpi; a wide one.
+    [
+        Layout(),
+        Layout(1366, 1024, 200),
+        Layout(1000, 1000, 200),
+        Layout(1080, 1350, 200),
+        Layout(1920, 1080, 200),
+    ],
+    ids=lambda layout: f"{layout.width_px}x{layout.height_px}",
+)
+def test_the_longest_panel_stays_on_the_page_and_off_the_footer(
+    atlas: Atlas, layout: Layout
+) -> None:
     # The Lachin corridor among the changes: a line wider than the panel, wrapped.
     first, second = dt.date(2020, 9, 27), dt.date(2020, 11, 10)
     moved = transfers(atlas, first, second)
     assert any(t.after == "russian_peacekeepers" for t in moved)
-    fig = print_layout(atlas, second, change_dates(atlas), None, first, moved)
+    fig = print_layout(atlas, second, change_dates(atlas), layout, first, moved)
+    assert tuple(fig.canvas.get_width_height()) == (layout.width_px, layout.height_px)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     page = fig.bbox

@@ -206,7 +206,12 @@ def cmd_add(args: argparse.Namespace, validate_only: bool) -> int:
 def _layout_options(p: argparse.ArgumentParser, default: Layout) -> None:
     p.add_argument("--width", type=int, default=default.width_px, help="pixels")
     p.add_argument("--height", type=int, default=default.height_px, help="pixels")
-    p.add_argument("--dpi", type=int, default=default.dpi, help="dots per inch (sets text size)")
+    p.add_argument(
+        "--dpi",
+        type=int,
+        default=default.dpi,
+        help="dots per inch (sets the size of the text, as far as the page has room)",
+    )
     p.add_argument("--names", choices=NAME_FORMS, default="both", help="place-name form")
     west, south, east, north = REGION_BBOX
     p.add_argument(

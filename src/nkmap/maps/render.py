@@ -759,6 +759,7 @@ def locator(
     state: State,
     bbox: tuple[float, float, float, float],
     kept: Axes | None = None,
+    legible: float = LOCATOR_MIN_INCHES,
 ) -> Axes | None:
     """A small map of the South Caucasus (the whole countries layer) over a corner of ``ax``,
     with the frame of ``bbox`` outlined, so that a reader knows where the map is; ``None``
@@ -771,7 +772,9 @@ def locator(
     :func:`_frame`).
 
     ``kept``: the locator of the same page's last map (a :class:`Sheet`'s), which shows the
-    same countries: it is moved to this map's corner instead of drawn again."""
+    same countries: it is moved to this map's corner instead of drawn again. ``legible``: the
+    narrowest locator worth drawing, in inches of this page (more on a page drawn at a lower
+    dpi than asked for, see :class:`Layout`)."""
     countries = state.showing("countries").geometry
     if not len(countries):
         return None
@@ -782,7 +785,7 @@ def locator(
     map_width, map_height = box.width * fig_width, box.height * fig_height
     width = min(LOCATOR_INCHES, map_width * 0.27)
     height = width * aspect * (north - south) / (east - west)
-    if width < LOCATOR_MIN_INCHES or height > map_height * 0.32:
+    if width < legible or height > map_height * 0.32:
         return None
     w, h = width / map_width, height / map_height  # in fractions of the map
     margin_x, margin_y = 0.06 / map_width, 0.06 / map_height
@@ -959,7 +962,7 @@ class Sheet:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self.fig = new_figure(layout.inches, layout.dpi)
+        self.fig = new_figure(layout.inches, layout.render_dpi)
         self.ax = self.fig.add_axes((0.02, 0.17, 0.64, 0.72))
         self._panel: Axes | None = None  # made after the locator: the axes are in page order
         self.inset: Axes | None = None
@@ -1022,7 +1025,9 @@ class Sheet:
             self.inset.remove()
             self.inset = None
         kept = self.inset
-        self.inset = locator(self.fig, self.ax, state, self.layout.bbox, kept)
+        layout = self.layout
+        legible = LOCATOR_MIN_INCHES * layout.dpi / layout.render_dpi
+        self.inset = locator(self.fig, self.ax, state, layout.bbox, kept, legible)
         if self.inset is None and kept is not None:
             kept.remove()
         self.inset_shows = countries
@@ -1193,7 +1198,7 @@ def _footer(fig: Figure, atlas: Atlas, state: State, panel: Axes) -> None:
     )
 
 
-def encode(fig: Figure, fmt: str, dpi: int) -> bytes:
+def encode(fig: Figure, fmt: str, dpi: float) -> bytes:
     """The figure as PNG, SVG or PDF bytes. Fixed metadata keeps the files the same from one
     run to the next."""
     metadata: dict[str, Any] = {
