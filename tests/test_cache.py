@@ -15,8 +15,9 @@ import pytest
 import nkmap.atlas.catalog
 from conftest import WriteAtlas, collection, entry, feat, square
 from nkmap.atlas import cache
-from nkmap.atlas.catalog import load_atlas
+from nkmap.atlas.catalog import load_atlas, load_plain_atlas
 from nkmap.atlas.located import load_areas
+from nkmap.atlas.rows import Rows
 from nkmap.errors import ValidationError
 
 
@@ -46,11 +47,21 @@ def test_a_second_load_comes_from_the_cache_and_equals_the_first(
     misses = loads_from_files(monkeypatch)
     first = load_atlas(root)
     second = load_atlas(root)
+    plain = load_plain_atlas(root)  # the same entry, without pandas
     assert misses == [root]
     assert second.entries == first.entries and second.root == root
     assert second.data_version == first.data_version
     assert list(second.features.geometry.to_wkb()) == list(first.features.geometry.to_wkb())
     assert second.features.drop(columns="geometry").equals(first.features.drop(columns="geometry"))
+    assert isinstance(plain.features, Rows) and plain.entries == first.entries
+    for column in first.features.columns:
+        if column == "geometry":
+            assert [g.wkb for g in plain.features.geometry] == list(
+                first.features.geometry.to_wkb()
+            )
+        else:
+            # The frame reads a missing controller as NaN, the rows keep None.
+            assert [None if v != v else v for v in first.features[column]] == plain.features[column]
 
 
 def test_any_change_to_the_files_it_depends_on_is_seen(

@@ -199,3 +199,25 @@ def test_a_catalog_without_a_data_version_is_unversioned_and_a_bad_one_refused(
     (tmp_path / "catalog.json").write_text(json.dumps({"data_version": "<b>", "layers": []}))
     with pytest.raises(CatalogError, match="data_version"):
         load_atlas(tmp_path)
+
+
+def test_rows_select_and_group_as_a_frame_does() -> None:
+    import geopandas as gpd
+    import shapely
+
+    from nkmap.atlas.rows import Rows, groups, no_rows
+
+    points = [shapely.Point(i, 0) for i in range(5)]
+    shows = ["control", "places", "control", "events", "places"]
+    rows = Rows({"shows": shows, "n": list(range(5)), "geometry": points})
+    frame = gpd.GeoDataFrame({"shows": shows, "n": list(range(5))}, geometry=points)
+    assert len(rows) == 5 and rows.columns == ["shows", "n", "geometry"]
+    for table in (rows, frame):
+        found = groups(table, "shows")
+        assert list(found) == ["control", "places", "events"]  # in the order first met
+        assert [list(g["n"]) for g in found.values()] == [[0, 2], [1, 4], [3]]
+        assert len(no_rows(table)) == 0 and list(no_rows(table)["shows"]) == []
+    assert list(rows.where(n % 2 == 0 for n in rows["n"])["n"]) == [0, 2, 4]
+    assert rows.take([4, 0]).geometry == [points[4], points[0]]
+    with pytest.raises(ValueError, match="different lengths"):
+        Rows({"shows": shows, "geometry": points[:2]})

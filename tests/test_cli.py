@@ -182,3 +182,26 @@ def test_the_quick_commands_import_nothing_heavy(args: list[str]) -> None:
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_print_map_is_drawn_without_pandas_geopandas_or_pyproj(tmp_path: Path) -> None:
+    # First on an empty cache (the atlas is read from its files and kept), then from the
+    # cache. Measuring areas while reading the files needs pyproj; nothing else does.
+    out = tmp_path / "map.png"
+    program = (
+        "import sys\n"
+        "from nkmap.cli import main\n"
+        f"assert main(['export', '--date', '2020-11-10', '-o', {str(out)!r}]) == 0\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'geopandas', "
+        "'pyarrow', 'pyproj'}))\n"
+    )
+    env = {**os.environ, "NKMAP_CACHE": str(tmp_path / "cache")}
+    found = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        found.append(done.stdout.strip().splitlines()[-1])
+        assert out.read_bytes().startswith(b"\x89PNG")
+    assert found == ["['pyproj']", "[]"]

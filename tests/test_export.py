@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from conftest import HOSTILE, HOSTILE_KEY
-from nkmap.atlas.catalog import Atlas, load_atlas
+from nkmap.atlas.catalog import Atlas, load_atlas, load_plain_atlas
 from nkmap.atlas.timeline import change_dates
 from nkmap.cli import main
 from nkmap.maps import export as export_module
@@ -258,3 +258,25 @@ def test_snapshot_dates_are_iso_or_null(atlas: Atlas) -> None:
         or re.fullmatch(r"\d{4}-\d\d-\d\d", f["properties"]["valid_to"])
         for f in doc["features"]
     )
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_a_print_map_from_the_atlas_read_without_pandas_is_the_same_file(
+    atlas: Atlas, fmt: str
+) -> None:
+    plain = load_plain_atlas(atlas.root)
+    changes = change_dates(atlas)
+    assert change_dates(plain) == changes
+    for day, compare in (
+        (dt.date(1994, 5, 12), None),
+        (dt.date(2020, 11, 10), dt.date(2020, 9, 27)),
+    ):
+        made = export(plain, changes, day, fmt, SMALL, compare)
+        assert made == export(atlas, changes, day, fmt, SMALL, compare), (day, compare)
+
+
+def test_an_animation_from_the_atlas_read_without_pandas_is_the_same_file(atlas: Atlas) -> None:
+    changes = change_dates(atlas)[::20]
+    tiny = Layout(400, 300, 50)
+    made = animation(load_plain_atlas(atlas.root), changes, tiny, 500, workers=1)
+    assert made == animation(atlas, changes, tiny, 500, workers=1)

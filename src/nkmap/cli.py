@@ -15,7 +15,7 @@ from nkmap.atlas.vocabulary import REGION_BBOX, REGION_NAME
 from nkmap.errors import NkmapError, OptionError, ValidationError
 from nkmap.layers.formats import FORMATS as READABLE
 from nkmap.layers.meta import LAYER_META, SOURCE_PARTS, metadata, one_source, sidecar_metadata
-from nkmap.maps.formats import ATLAS_FORMATS, FORMATS
+from nkmap.maps.formats import ATLAS_FORMATS, FORMATS, PRINT_FORMATS
 from nkmap.present.layout import ANIMATION, Layout, parse_bbox
 from nkmap.present.style import NAME_FORMS
 from nkmap.settings import MAX_FILE_BYTES
@@ -409,6 +409,11 @@ def cmd_export(atlas: Atlas, args: argparse.Namespace) -> int:
     return 0
 
 
+def _prints(args: argparse.Namespace) -> bool:
+    """Whether ``nkmap export`` draws a print map (PNG, SVG or PDF)."""
+    return output_format(args.output, args.format, (*FORMATS, *ATLAS_FORMATS)) in PRINT_FORMATS
+
+
 def cmd_animate(atlas: Atlas, args: argparse.Namespace) -> None:
     from nkmap.atlas.timeline import change_dates
     from nkmap.files import check_output, write_atomic
@@ -497,9 +502,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "where":
             cmd_where(args)
             return 0
-        from nkmap.atlas.catalog import load_atlas
+        from nkmap.atlas.catalog import load_atlas, load_plain_atlas
 
-        atlas = load_atlas(args.geodata)
+        if args.command == "animate" or (args.command == "export" and _prints(args)):
+            atlas: Atlas = load_plain_atlas(args.geodata)  # without pandas: see nkmap.atlas.rows
+        else:
+            atlas = load_atlas(args.geodata)
         if args.command == "export":
             return cmd_export(atlas, args)
         if args.command == "animate":

@@ -48,9 +48,14 @@ def cache_folder() -> Path | None:
 def fingerprint(catalog: bytes, files: list[Path]) -> str:
     """What a loaded atlas depends on, as one digest: the code, the catalog and every file it
     names (by name and content)."""
+    import numpy
+    import shapely
+
     digest = hashlib.sha256(sys.version.encode())
-    for library in ("numpy", "pandas", "shapely", "geopandas"):  # what the atlas is made of
-        digest.update(str(getattr(sys.modules.get(library), "__version__", "")).encode())
+    # What the kept atlas is made of: plain columns of Python values and shapely geometries
+    # (see nkmap.atlas.rows); so the same key whether pandas is loaded or not.
+    for library in (numpy, shapely):
+        digest.update(library.__version__.encode())
     for path in _CODE:
         digest.update(path.read_bytes())
     digest.update(catalog)
@@ -70,8 +75,11 @@ def fingerprint(catalog: bytes, files: list[Path]) -> str:
 
 
 def derived(fingerprint: str, code: list[Path]) -> str:
-    """The key of something made from an atlas (its fingerprint) by ``code`` (its modules)."""
+    """The key of something made from an atlas (its fingerprint) by ``code`` (its modules),
+    and by the libraries that code may use (the dashboard's payload is made with geopandas)."""
     digest = hashlib.sha256(fingerprint.encode())
+    for library in ("pandas", "geopandas"):
+        digest.update(str(getattr(sys.modules.get(library), "__version__", "")).encode())
     for path in code:
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -6,10 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from nkmap.atlas import cache
@@ -24,9 +22,13 @@ from nkmap.atlas.entries import (
 )
 from nkmap.atlas.geometry import area_km2
 from nkmap.atlas.jsonfile import read_json
+from nkmap.atlas.rows import Rows, groups, no_rows
 from nkmap.atlas.validate import check_collection
 from nkmap.errors import CatalogError, LayerFileError, Problem, ValidationError
 from nkmap.settings import default_geodata
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 class Atlas:
@@ -71,7 +73,7 @@ class Atlas:
     def showing(self, shows: str) -> gpd.GeoDataFrame:
         """The features of one role (a layer's ``shows``), whatever their dates."""
         found = self._by_role.get(shows)
-        return found if found is not None else self.features.iloc[:0]
+        return found if found is not None else no_rows(self.features)
 
     def __getstate__(self) -> dict[str, Any]:
         # What is made from the features is made again where the atlas is unpickled.
@@ -83,9 +85,53 @@ class Atlas:
         return f[(f["valid_from"] <= day) & (day < f["valid_to"])]
 
 
+class PlainAtlas(Atlas):
+    """An atlas whose features are :class:`Rows`, not a GeoDataFrame: what the commands that
+    only draw print maps load (see :func:`load_plain_atlas`), the same maps byte for byte.
+    Only what reads the features through :class:`Rows`' means may be given one."""
+
+    features: Rows
+
+    def valid_on(self, day: dt.date) -> Rows:
+        f = self.features
+        return f.where(
+            start <= day < end for start, end in zip(f["valid_from"], f["valid_to"], strict=True)
+        )
+
+
+def full(atlas: PlainAtlas) -> Atlas:
+    """``atlas`` with its features as a GeoDataFrame (imports geopandas)."""
+    found = Atlas(
+        atlas.root,
+        list(atlas.entries),
+        _frame(atlas.features),
+        atlas.data_version,
+        atlas.derived_layers,
+    )
+    found.fingerprint = atlas.fingerprint
+    return found
+
+
+def load_plain_atlas(root: Path | str | None = None) -> PlainAtlas:
+    """The atlas in ``root`` (default: the repository's geodata/) with its features as
+    :class:`Rows`, checked as :func:`load_atlas` checks it: from the disk cache when its files
+    are unchanged, else loaded from them (then kept). Neither imports pandas or geopandas."""
+    root = Path(root) if root is not None else default_geodata()
+    doc, path = read_catalog(root)
+    key = cache.fingerprint(path.read_bytes(), catalog_files(root, doc))
+    found = cache.read(root, key)
+    if isinstance(found, PlainAtlas):
+        found.root, found.fingerprint = root, key
+        return found
+    atlas = _load(root, doc, path)
+    atlas.fingerprint = key
+    cache.write(root, key, atlas)
+    return atlas
+
+
 def by_role(features: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     """``features`` grouped by their layer's role (``shows``), each group in their order."""
-    return {str(k): g for k, g in features.groupby("shows", sort=False)}
+    return groups(features, "shows")
 
 
 def _resolve(value: Any, fallback: dt.date) -> dt.date:
@@ -95,27 +141,19 @@ def _resolve(value: Any, fallback: dt.date) -> dt.date:
 def load_atlas(root: Path | str | None = None, catalog: Path | None = None) -> Atlas:
     """Load and check the catalog in ``root`` (default: the repository's geodata/), or the
     catalog at ``catalog`` with its files named from ``root`` (an add is loaded so, staged,
-    before it is swapped in).
+    before it is swapped in). The checked atlas is kept in the disk cache (see
+    :func:`load_plain_atlas`); a staged catalog is loaded once, to be checked: never kept.
 
     Raises :class:`ValidationError` listing every problem in every entry and file.
     """
+    if catalog is None:
+        return full(load_plain_atlas(root))
     root = Path(root) if root is not None else default_geodata()
     doc, path = read_catalog(root, catalog)
-    key = None
-    if catalog is None:  # a staged catalog is loaded once, to be checked: never cached
-        key = cache.fingerprint(path.read_bytes(), catalog_files(root, doc))
-        found = cache.read(root, key)
-        if isinstance(found, Atlas):
-            found.root, found.fingerprint = root, key
-            return found
-    atlas = _load(root, doc, path)
-    if key is not None:
-        atlas.fingerprint = key
-        cache.write(root, key, atlas)
-    return atlas
+    return full(_load(root, doc, path))
 
 
-def _load(root: Path, doc: dict[str, Any], path: Path) -> Atlas:
+def _load(root: Path, doc: dict[str, Any], path: Path) -> PlainAtlas:
     problems: list[Problem] = []
     entries: list[LayerEntry] = []
     seen: set[str] = set()
@@ -149,7 +187,7 @@ def _load(root: Path, doc: dict[str, Any], path: Path) -> Atlas:
     derived = doc.get("derived_layers", [])
     if not isinstance(derived, list) or not all(isinstance(x, str) for x in derived):
         raise CatalogError(f"{path}: derived_layers: expected a list of layer ids")
-    return Atlas(root, entries, _frame(rows), data_version_of(doc, path), derived)
+    return PlainAtlas(root, entries, _table(rows), data_version_of(doc, path), derived)
 
 
 def _rows(
@@ -186,15 +224,28 @@ FEATURE_COLUMNS = (
 )
 
 
-def _frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-    # The columns are named even when there are no rows: an empty atlas is still an atlas.
-    table = pd.DataFrame(rows, columns=list(FEATURE_COLUMNS))
-    frame = gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
+def _table(rows: list[dict[str, Any]]) -> Rows:
+    columns = {name: [row[name] for row in rows] for name in FEATURE_COLUMNS}
     # Measured once here, so that stepping through dates only sums.
-    frame["area_km2"] = [
+    columns["area_km2"] = [
         area_km2(g) if kind == "area" else 0.0
-        for kind, g in zip(frame["kind"], frame.geometry, strict=True)
+        for kind, g in zip(columns["kind"], columns["geometry"], strict=True)
     ]
+    return Rows(columns)
+
+
+def _frame(table: Rows) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import pandas as pd
+
+    # The columns are named even when there are no rows: an empty atlas is still an atlas.
+    columns = list(FEATURE_COLUMNS)
+    # Made from records, as pandas reads each column's type from them.
+    values = zip(*(table[c] for c in columns), strict=True)
+    records = [dict(zip(columns, row, strict=True)) for row in values]
+    frame = pd.DataFrame(records, columns=columns)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+    frame["area_km2"] = table["area_km2"]
     return frame
 
 
@@ -202,9 +253,12 @@ def with_layer(
     atlas: Atlas, entry: LayerEntry, good: list[tuple[dict[str, Any], BaseGeometry]]
 ) -> Atlas:
     """A new atlas with ``entry`` added (or replacing the layer of the same id), in memory."""
+    import geopandas as gpd
+    import pandas as pd
+
     entries = [e for e in atlas.entries if e.id != entry.id] + [entry]
     kept = atlas.features[atlas.features["layer"] != entry.id]
-    added = _frame(_rows(entry, good))
+    added = _frame(_table(_rows(entry, good)))
     frame = gpd.GeoDataFrame(
         pd.concat([kept, added], ignore_index=True), geometry="geometry", crs="EPSG:4326"
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 # Lambert azimuthal equal-area centred on the region: areas in this projection are true areas,
 # and distances near the centre are within 0.1 % of true distances.
@@ -17,6 +20,8 @@ WGS84 = "EPSG:4326"
 
 @cache
 def _transformer(forward: bool) -> Transformer:
+    from pyproj import Transformer  # only when measuring: a print map needs no projection
+
     if forward:
         return Transformer.from_crs(WGS84, EQUAL_AREA_CRS, always_xy=True)
     return Transformer.from_crs(EQUAL_AREA_CRS, WGS84, always_xy=True)

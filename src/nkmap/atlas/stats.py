@@ -32,8 +32,8 @@ def region_km2(state: State) -> float:
     """The area of the region whose control is mapped on the state's date: the land held by
     any side plus the land whose control is not mapped. The built atlas maps a fixed region
     (:data:`REGION_NAME`), so figures never depend on the map's frame."""
-    unmapped = state.features.loc[state.features["shows"] == "unmapped", "area_km2"]
-    return float(state.control["area_km2"].sum()) + float(unmapped.sum())
+    held = sum(float(km2) for km2 in state.control["area_km2"])
+    return held + sum(float(km2) for km2 in state.showing("unmapped")["area_km2"])
 
 
 def share_text(controller: str, km2: float, region: float) -> str:

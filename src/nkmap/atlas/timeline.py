@@ -6,16 +6,19 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from nkmap.atlas.catalog import Atlas, by_role
 from nkmap.atlas.dates import BEGINNING, END_OF_TIME, SAMPLING, asof
 from nkmap.atlas.geometry import area_km2
+from nkmap.atlas.rows import no_rows
 from nkmap.atlas.vocabulary import BASE_MAP
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 UNMAPPED = "unmapped"  # in transfers: land whose control is not mapped on that date
 
@@ -31,18 +34,21 @@ class Change:
 def change_dates(atlas: Atlas) -> list[Change]:
     """Every date on which a dated feature starts or ends, labelled by the events of that day
     (or else by what changed hands then, or by the layers that start then), in order."""
-    f = atlas.features[~atlas.features["shows"].isin(BASE_MAP)]
-    days = set(f["valid_from"]) | set(f["valid_to"])
-    days -= {BEGINNING, END_OF_TIME}
+    f = atlas.features
     # One pass over plain records (pandas' per-row selection is slow): what starts and ends on
     # each day.
+    days: set[dt.date] = set()
     starting_on: dict[dt.date, list[tuple[str, str, dict[str, Any]]]] = {}
     ending_on: dict[dt.date, set[str]] = {}
     for shows, layer, props, start, end in zip(
         f["shows"], f["layer"], f["properties"], f["valid_from"], f["valid_to"], strict=True
     ):
+        if shows in BASE_MAP:
+            continue
+        days |= {start, end}
         starting_on.setdefault(start, []).append((shows, layer, props))
         ending_on.setdefault(end, set()).add(layer)
+    days -= {BEGINNING, END_OF_TIME}
     changes = []
     for day in sorted(days):
         starting = starting_on.get(day, [])
@@ -77,7 +83,7 @@ class State:
     def showing(self, shows: str) -> gpd.GeoDataFrame:
         """The features of one role (a layer's ``shows``) on this date, in the atlas's order."""
         found = self._by_role.get(shows)
-        return found if found is not None else self.features.iloc[:0]
+        return found if found is not None else no_rows(self.features)
 
     @property
     def control(self) -> gpd.GeoDataFrame:
@@ -162,11 +168,11 @@ def _held(state: State) -> dict[str, BaseGeometry]:
     """Each side's land on the state's date, and the land whose control is not mapped then
     (passing into or out of "not mapped" is a change too)."""
     control = state.control
-    held = {
-        str(controller): shapely.union_all(group.geometry.values)
-        for controller, group in control.groupby("controller", sort=True)
-    }
-    unmapped = state.features[state.features["shows"] == "unmapped"]
-    if len(unmapped) and held:
-        held[UNMAPPED] = shapely.union_all(unmapped.geometry.values)
+    parts: dict[str, list[BaseGeometry]] = {}
+    for controller, geom in zip(control["controller"], control.geometry, strict=True):
+        parts.setdefault(str(controller), []).append(geom)
+    held = {side: shapely.union_all(parts[side]) for side in sorted(parts)}
+    unmapped = list(state.showing("unmapped").geometry)
+    if unmapped and held:
+        held[UNMAPPED] = shapely.union_all(unmapped)
     return held

@@ -27,7 +27,7 @@ from nkmap.atlas.stats import areas_by_controller
 from nkmap.atlas.timeline import Change, state_at, transfers
 from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.errors import CatalogError, OptionError
-from nkmap.maps.formats import FORMATS
+from nkmap.maps.formats import FORMATS, PRINT_FORMATS
 from nkmap.present.layout import ANIMATION, Layout
 from nkmap.settings import MAX_PIXELS
 from nkmap.webmap.payload import FRONTEND, payload, to_json
@@ -144,7 +144,7 @@ def export(
     compare: dt.date | None = None,
 ) -> bytes:
     """The map of ``day`` in ``fmt`` (one of :data:`FORMATS`)."""
-    if fmt in ("png", "svg", "pdf"):
+    if fmt in PRINT_FORMATS:
         return image(atlas, day, changes, fmt, layout, compare)
     if fmt == "html":
         return standalone_html(atlas, changes, day).encode("utf-8")

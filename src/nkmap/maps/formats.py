@@ -5,6 +5,8 @@ them, so that the command line's options and the dashboard's menu cost no import
 from __future__ import annotations
 
 FORMATS = ("png", "svg", "pdf", "html", "geojson")
+# The print maps among them: drawn from the atlas's features alone (see nkmap.atlas.rows).
+PRINT_FORMATS = ("png", "svg", "pdf")
 MEDIA_TYPES = {
     "png": "image/png",
     "svg": "image/svg+xml",

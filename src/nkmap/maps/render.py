@@ -268,7 +268,7 @@ def draw_map(
         marks += [(p.x, p.y, _radius(40, 1.4)) for p in events]
     key = NAME_KEYS.get(names, "name")
     places = state.showing("places")
-    oblast = shapely.union_all(outline.geometry.to_numpy()) if len(outline) else None
+    oblast = shapely.union_all(list(outline.geometry)) if len(outline) else None
     towns: list[tuple[tuple[int, float, str], float, float, str, str]] = []
     dots: list[tuple[float, float]] = []
     for n, (props, geom) in enumerate(zip(places["properties"], places.geometry, strict=True)):
@@ -775,10 +775,10 @@ def locator(
     same countries: it is moved to this map's corner instead of drawn again. ``legible``: the
     narrowest locator worth drawing, in inches of this page (more on a page drawn at a lower
     dpi than asked for, see :class:`Layout`)."""
-    countries = state.showing("countries").geometry
-    if not len(countries):
+    countries = list(state.showing("countries").geometry)
+    if not countries:
         return None
-    west, south, east, north = (float(v) for v in countries.total_bounds)
+    west, south, east, north = (float(v) for v in shapely.total_bounds(countries))
     aspect = 1 / _cos((south + north) / 2)
     box = ax.get_position()  # the map's box after its aspect is applied, in figure fractions
     fig_width, fig_height = fig.get_size_inches()
@@ -791,7 +791,7 @@ def locator(
     margin_x, margin_y = 0.06 / map_width, 0.06 / map_height
     corners = [(margin_x, 1 - margin_y - h), (margin_x, SCALE_BAR_TOP + margin_y)]
     b_west, b_south, b_east, b_north = bbox
-    towns = state.showing("places").geometry
+    towns = np.asarray(list(state.showing("places").geometry), dtype=object)
     held = np.asarray(
         [
             geom
