@@ -185,8 +185,9 @@ def test_the_quick_commands_import_nothing_heavy(args: list[str]) -> None:
 
 
 def test_a_print_map_is_drawn_without_pandas_geopandas_or_pyproj(tmp_path: Path) -> None:
-    # First on an empty cache (the atlas is read from its files and kept), then from the
-    # cache. Measuring areas while reading the files needs pyproj; nothing else does.
+    # First on an empty cache (the atlas is read from its files and kept, and so is the
+    # text drawn), then from the cache, the same file. Measuring areas while reading the
+    # files needs pyproj; nothing else does.
     out = tmp_path / "map.png"
     program = (
         "import sys\n"
@@ -196,12 +197,14 @@ def test_a_print_map_is_drawn_without_pandas_geopandas_or_pyproj(tmp_path: Path)
         "'pyarrow', 'pyproj'}))\n"
     )
     env = {**os.environ, "NKMAP_CACHE": str(tmp_path / "cache")}
-    found = []
+    found, made = [], []
     for _ in range(2):
         done = subprocess.run(
             [sys.executable, "-c", program], capture_output=True, text=True, env=env
         )
         assert done.returncode == 0, done.stderr
         found.append(done.stdout.strip().splitlines()[-1])
-        assert out.read_bytes().startswith(b"\x89PNG")
+        made.append(out.read_bytes())
     assert found == ["['pyproj']", "[]"]
+    assert made[0].startswith(b"\x89PNG") and made[1] == made[0]
+    assert sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir()) == ["atlas", "text"]

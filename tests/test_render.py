@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -416,6 +417,65 @@ def test_text_kept_from_map_to_map_draws_the_same_pixels(
     # New lines were drawn in part from the glyph images of earlier ones: fewer glyphs were
     # rendered by FreeType (and kept) than drawn, even in these first three maps.
     assert 0 < len(canvas._GLYPH_IMAGES) < glyphs_drawn * 3 / 4
+
+
+def fresh_text_stores(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Empty stores of kept text in place of the module's (as in a new process), and kept on
+    disk under the same names."""
+    from nkmap.maps import canvas, render
+
+    homes = {
+        "lines": (canvas, "_GLYPHS"),
+        "measures": (canvas, "_MEASURES"),
+        "heights": (canvas, "_HEIGHTS"),
+        "glyphs": (canvas, "_GLYPH_IMAGES"),
+        "label boxes": (render, "_LABEL_BOXES"),
+    }
+    assert set(homes) == set(canvas._ON_DISK)
+    stores = {}
+    for name, (module, attribute) in homes.items():
+        kept = getattr(module, attribute)
+        stores[name] = canvas.Kept(kept.limit, kept.weigh)
+        monkeypatch.setattr(module, attribute, stores[name])
+    monkeypatch.setattr(canvas, "_ON_DISK", stores)
+    return stores
+
+
+def test_text_kept_on_disk_draws_the_next_run_s_map_without_laying_out_text(
+    atlas: Atlas, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    from nkmap.maps import canvas
+    from nkmap.maps.export import export
+
+    monkeypatch.setenv("NKMAP_CACHE", str(tmp_path / "cache"))
+    changes = change_dates(atlas)
+    day = dt.date(2020, 11, 10)
+    fresh_text_stores(monkeypatch)
+    with canvas.text_kept_on_disk(atlas.root):
+        first = export(atlas, changes, day, "png", Layout(800, 600, 100))
+    assert list((tmp_path / "cache").glob("text-*.pickle"))
+    laid_out: list[str] = []
+    real = RendererAgg.draw_text
+
+    def counted(self: Any, gc: Any, x: float, y: float, s: str, *args: Any) -> Any:
+        laid_out.append(s)
+        return real(self, gc, x, y, s, *args)
+
+    monkeypatch.setattr(RendererAgg, "draw_text", counted)
+    stores = fresh_text_stores(monkeypatch)  # as in the next run
+    with canvas.text_kept_on_disk(atlas.root):
+        assert all(len(store) for store in stores.values())
+        again = export(atlas, changes, day, "png", Layout(800, 600, 100))
+    assert again == first
+    assert laid_out == []  # no line of text laid out or rendered by FreeType
+    assert not any(store.added for store in stores.values())  # nothing new to keep
+    # Drawn with other fonts, settings or code, nothing of it is read.
+    monkeypatch.setattr(canvas, "_text_key", lambda: "drawn otherwise")
+    stores = fresh_text_stores(monkeypatch)
+    with canvas.text_kept_on_disk(atlas.root):
+        assert not any(len(store) for store in stores.values())
 
 
 def test_a_page_kept_from_map_to_map_draws_what_a_new_page_draws(

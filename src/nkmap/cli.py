@@ -403,7 +403,13 @@ def cmd_export(atlas: Atlas, args: argparse.Namespace) -> int:
         raise OptionError(f"export: {fmt} is the map on a date: give --date YYYY-MM-DD")
     from nkmap.maps.export import export
 
-    data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
+    if fmt in PRINT_FORMATS:
+        from nkmap.maps.canvas import text_kept_on_disk
+
+        with text_kept_on_disk(atlas.root):
+            data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
+    else:
+        data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
     write_atomic(args.output, data)
     print(f"{args.output}: {fmt}, {len(data):,} bytes, map of {args.date}")
     return 0
@@ -417,12 +423,14 @@ def _prints(args: argparse.Namespace) -> bool:
 def cmd_animate(atlas: Atlas, args: argparse.Namespace) -> None:
     from nkmap.atlas.timeline import change_dates
     from nkmap.files import check_output, write_atomic
+    from nkmap.maps.canvas import text_kept_on_disk
     from nkmap.maps.export import animation
 
     output_format(args.output, args.format, ("gif",))
     check_output(args.output)
     changes = change_dates(atlas)
-    data = animation(atlas, changes, _layout(args), args.frame_ms, _progress)
+    with text_kept_on_disk(atlas.root):
+        data = animation(atlas, changes, _layout(args), args.frame_ms, _progress)
     write_atomic(args.output, data)
     print(f"{args.output}: gif, {len(changes)} frames, {len(data):,} bytes")
 

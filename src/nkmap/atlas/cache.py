@@ -136,5 +136,5 @@ def write(root: Path, key: str, value: Any, kind: str = "atlas") -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    except (OSError, pickle.PicklingError, RecursionError):
-        return
+    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+        return  # TypeError, AttributeError: what pickle raises for a value it cannot write

@@ -71,9 +71,7 @@ def image(
     changed = transfers(atlas, *sorted((day, compare))) if compare is not None else []
     from nkmap.maps.render import encode, print_layout  # only now: matplotlib is slow to load
 
-    return encode(
-        print_layout(atlas, day, changes, layout, compare, changed), fmt, layout.render_dpi
-    )
+    return encode(print_layout(atlas, day, changes, layout, compare, changed), fmt)
 
 
 def snapshot(atlas: Atlas, day: dt.date) -> dict[str, Any]:

@@ -113,7 +113,7 @@ LABEL_GID = "nk-label"
 COUNTRY_GID = "nk-country"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 LABEL_BOXES = 16384  # towns' labels kept measured, by text, font and resolution
-_LABEL_BOXES = Kept(LABEL_BOXES)
+_LABEL_BOXES = Kept(LABEL_BOXES, on_disk="label boxes")
 
 
 def _dashes(kind: str) -> tuple[str, float, LineStyleType]:
@@ -1198,17 +1198,25 @@ def _footer(fig: Figure, atlas: Atlas, state: State, panel: Axes) -> None:
     )
 
 
-def encode(fig: Figure, fmt: str, dpi: float) -> bytes:
-    """The figure as PNG, SVG or PDF bytes. Fixed metadata keeps the files the same from one
-    run to the next."""
+# zlib's level for PNG: 3 makes files within 0.2 % of the default's (6), in about 60 % of
+# the time.
+PNG_COMPRESSION = 3
+
+
+def encode(fig: Figure, fmt: str) -> bytes:
+    """The figure, at its resolution, as PNG, SVG or PDF bytes. Fixed metadata keeps the
+    files the same from one run to the next. A PNG is written in RGB: the page is opaque, and
+    an alpha channel would add a quarter to the pixels to compress."""
+    out = io.BytesIO()
+    if fmt == "png":
+        pixels(fig).save(out, format="png", dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESSION)
+        return out.getvalue()
     metadata: dict[str, Any] = {
-        "png": {"Software": None},
         "svg": {"Date": None},
         "pdf": {"CreationDate": None, "ModDate": None},
     }[fmt]
-    out = io.BytesIO()
     with matplotlib.rc_context(RC):
-        fig.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
+        fig.savefig(out, format=fmt, metadata=metadata)
     return out.getvalue()
 
 
