@@ -197,7 +197,7 @@ def test_a_print_map_is_drawn_without_pandas_geopandas_or_pyproj(tmp_path: Path)
         "'pyarrow', 'pyproj'}))\n"
     )
     env = {**os.environ, "NKMAP_CACHE": str(tmp_path / "cache")}
-    found, made = [], []
+    found, made, kept = [], [], []
     for _ in range(2):
         done = subprocess.run(
             [sys.executable, "-c", program], capture_output=True, text=True, env=env
@@ -205,6 +205,10 @@ def test_a_print_map_is_drawn_without_pandas_geopandas_or_pyproj(tmp_path: Path)
         assert done.returncode == 0, done.stderr
         found.append(done.stdout.strip().splitlines()[-1])
         made.append(out.read_bytes())
+        kept.append(
+            {p.name.split("-")[0]: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()}
+        )
     assert found == ["['pyproj']", "[]"]
     assert made[0].startswith(b"\x89PNG") and made[1] == made[0]
-    assert sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir()) == ["atlas", "text"]
+    assert sorted(kept[0]) == ["atlas", "text"]
+    assert kept[1] == kept[0]  # the second run found everything it drew: nothing written

@@ -431,13 +431,13 @@ def fresh_text_stores(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "glyphs": (canvas, "_GLYPH_IMAGES"),
         "label boxes": (render, "_LABEL_BOXES"),
     }
-    assert set(homes) == set(canvas._ON_DISK)
+    assert set(homes) == set(canvas.ON_DISK)
     stores = {}
     for name, (module, attribute) in homes.items():
         kept = getattr(module, attribute)
         stores[name] = canvas.Kept(kept.limit, kept.weigh)
         monkeypatch.setattr(module, attribute, stores[name])
-    monkeypatch.setattr(canvas, "_ON_DISK", stores)
+    monkeypatch.setattr(canvas, "ON_DISK", stores)
     return stores
 
 
@@ -446,14 +446,14 @@ def test_text_kept_on_disk_draws_the_next_run_s_map_without_laying_out_text(
 ) -> None:
     from matplotlib.backends.backend_agg import RendererAgg
 
-    from nkmap.maps import canvas
+    from nkmap.maps import render
     from nkmap.maps.export import export
 
     monkeypatch.setenv("NKMAP_CACHE", str(tmp_path / "cache"))
     changes = change_dates(atlas)
     day = dt.date(2020, 11, 10)
     fresh_text_stores(monkeypatch)
-    with canvas.text_kept_on_disk(atlas.root):
+    with render.text_kept_on_disk(atlas.root):
         first = export(atlas, changes, day, "png", Layout(800, 600, 100))
     assert list((tmp_path / "cache").glob("text-*.pickle"))
     laid_out: list[str] = []
@@ -465,16 +465,16 @@ def test_text_kept_on_disk_draws_the_next_run_s_map_without_laying_out_text(
 
     monkeypatch.setattr(RendererAgg, "draw_text", counted)
     stores = fresh_text_stores(monkeypatch)  # as in the next run
-    with canvas.text_kept_on_disk(atlas.root):
+    with render.text_kept_on_disk(atlas.root):
         assert all(len(store) for store in stores.values())
         again = export(atlas, changes, day, "png", Layout(800, 600, 100))
     assert again == first
     assert laid_out == []  # no line of text laid out or rendered by FreeType
     assert not any(store.added for store in stores.values())  # nothing new to keep
     # Drawn with other fonts, settings or code, nothing of it is read.
-    monkeypatch.setattr(canvas, "_text_key", lambda: "drawn otherwise")
+    monkeypatch.setattr(render, "_text_key", lambda: "drawn otherwise")
     stores = fresh_text_stores(monkeypatch)
-    with canvas.text_kept_on_disk(atlas.root):
+    with render.text_kept_on_disk(atlas.root):
         assert not any(len(store) for store in stores.values())
 
 

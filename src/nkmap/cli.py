@@ -404,7 +404,7 @@ def cmd_export(atlas: Atlas, args: argparse.Namespace) -> int:
     from nkmap.maps.export import export
 
     if fmt in PRINT_FORMATS:
-        from nkmap.maps.canvas import text_kept_on_disk
+        from nkmap.maps.render import text_kept_on_disk
 
         with text_kept_on_disk(atlas.root):
             data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
@@ -423,8 +423,8 @@ def _prints(args: argparse.Namespace) -> bool:
 def cmd_animate(atlas: Atlas, args: argparse.Namespace) -> None:
     from nkmap.atlas.timeline import change_dates
     from nkmap.files import check_output, write_atomic
-    from nkmap.maps.canvas import text_kept_on_disk
     from nkmap.maps.export import animation
+    from nkmap.maps.render import text_kept_on_disk
 
     output_format(args.output, args.format, ("gif",))
     check_output(args.output)

@@ -15,30 +15,22 @@ which every text reads at every layout.
 All are bounded (least recently used first out), so a long-running dashboard exporting many
 maps keeps at most a few tens of megabytes (a whole animation keeps about two).
 
-The command line keeps them on disk too, between runs (:func:`text_kept_on_disk`), in the
-atlas's disk cache: the next map drawn by a new process (another date, the same page) takes
-the legend, the town names and the glyphs from there instead of FreeType.
+The command line keeps them on disk too, between runs (the stores made ``on_disk``, see
+:func:`nkmap.maps.render.text_kept_on_disk`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Hashable
 from typing import Any
 
-import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager, get_font
 from matplotlib.ft2font import RenderMode
-from matplotlib.typing import RcKeyType
-
-from nkmap.atlas import cache
 
 TEXT_LINES = 4096  # lines of text kept as glyph images
 MEASURES = 16384  # strings kept measured
@@ -61,7 +53,7 @@ class Kept(OrderedDict[Hashable, Any]):
         self.lock = threading.Lock()
         self.added = 0  # items kept since made, or since read from disk
         if on_disk is not None:  # kept between runs, by this name (see text_kept_on_disk)
-            _ON_DISK[on_disk] = self
+            ON_DISK[on_disk] = self
 
     def _weight(self, value: Any) -> int:
         return 1 if self.weigh is None else self.weigh(value)
@@ -100,76 +92,20 @@ class Kept(OrderedDict[Hashable, Any]):
         return chosen[::-1]
 
 
-_ON_DISK: dict[str, Kept] = {}
+ON_DISK: dict[str, Kept] = {}
 _GLYPHS = Kept(TEXT_LINES, on_disk="lines")
 _MEASURES = Kept(MEASURES, on_disk="measures")
 _HEIGHTS = Kept(HEIGHTS, on_disk="heights")
 _GLYPH_IMAGES = Kept(GLYPHS, on_disk="glyphs")
-# What each store keeps on disk at most, in bytes of images, the most recently used first:
-# a run reads it all (about 1 ms per 200 KB). One map's lines of text weigh about 300 KB.
-DISK_BYTES = 4_000_000
-# What the kept text depends on besides the code: how matplotlib finds and renders fonts.
-_TEXT_SETTINGS: tuple[RcKeyType, ...] = (
-    "font.family",
-    "font.sans-serif",
-    "font.serif",
-    "font.monospace",
-    "text.hinting",
-    "text.hinting_factor",
-    "text.kerning_factor",
-    "text.antialiased",
-)
 
 
-def _text_key() -> str:
-    """What the text kept on disk was drawn with: this code, matplotlib and FreeType, the
-    settings above and every font matplotlib knows (by file and size)."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(matplotlib.__version__.encode())
-    digest.update(str(matplotlib.ft2font.__freetype_version__).encode())
-    for name in _TEXT_SETTINGS:
-        digest.update(f"{name}={matplotlib.rcParams[name]!r}\0".encode())
-    for font in sorted(fontManager.ttflist, key=lambda f: str(f.fname)):
-        try:
-            size = Path(font.fname).stat().st_size
-        except OSError:
-            size = -1
-        digest.update(f"{font.fname}:{size}\0".encode())
-    return digest.hexdigest()
-
-
-def _bytes(value: Any) -> int:
+def weight_in_bytes(value: Any) -> int:
     """The bytes of the images in a kept value (a line's, a glyph's), at least 1."""
     if isinstance(value, np.ndarray):
         return max(value.nbytes, 1)
     if isinstance(value, tuple):
-        return max(sum(_bytes(v) for v in value), 1)
+        return max(sum(weight_in_bytes(v) for v in value), 1)
     return 1
-
-
-@contextmanager
-def text_kept_on_disk(root: Path) -> Iterator[None]:
-    """Take the text kept on disk by earlier runs for the atlas in ``root`` (see the module's
-    text), then keep what was drawn meanwhile, when anything was added. For one process
-    drawing maps one after the other (the command line), not for a dashboard's threads. Any
-    failure to read or write it is no error (see :mod:`nkmap.atlas.cache`)."""
-    key = _text_key()
-    found = cache.read(root, key, "text")
-    if isinstance(found, dict):
-        try:
-            for name, items in found.items():
-                store = _ON_DISK.get(name)
-                if store is not None:
-                    for item_key, value in items:
-                        store.keep(item_key, value)
-        except (TypeError, ValueError):  # not what this code writes: drawn afresh
-            pass
-    for store in _ON_DISK.values():
-        store.added = 0
-    yield
-    if any(store.added for store in _ON_DISK.values()):
-        kept = {name: store.recent(DISK_BYTES, _bytes) for name, store in _ON_DISK.items()}
-        cache.write(root, key, kept, "text")
 
 
 # FreeType's transform of an upright glyph, in 16.16 fixed point, as matplotlib makes it.

@@ -16,11 +16,14 @@ XML text (see :data:`RC`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import math
+import pathlib
 import re
 import textwrap
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -31,7 +34,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 from matplotlib.path import Path
@@ -41,11 +44,13 @@ from matplotlib.typing import LineStyleType, RcKeyType
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
+from nkmap.atlas import cache
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.geometry import shared_borders
 from nkmap.atlas.stats import areas_by_controller, region_km2
 from nkmap.atlas.timeline import Change, State, Timeline, Transfer, state_at
 from nkmap.atlas.vocabulary import BASE_MAP, REGION_BBOX, REGION_NAME
+from nkmap.maps import canvas
 from nkmap.maps.canvas import KeepingCanvas, Kept, new_figure
 from nkmap.present.basemaps import print_attribution
 from nkmap.present.layout import Layout
@@ -1196,6 +1201,73 @@ def _footer(fig: Figure, atlas: Atlas, state: State, panel: Axes) -> None:
     fig.text(
         0.02, 0.012, print_attribution(atlas.data_version), fontsize=5, va="bottom", color="#333333"
     )
+
+
+# What each store keeps on disk at most, in bytes of images, the most recently used first:
+# a run reads it all (about 1 ms per 200 KB). One map's lines of text weigh about 300 KB.
+DISK_BYTES = 4_000_000
+# What the kept text depends on besides the code: how matplotlib finds and renders fonts.
+_TEXT_SETTINGS: tuple[RcKeyType, ...] = (
+    "font.family",
+    "font.sans-serif",
+    "font.serif",
+    "font.monospace",
+    "text.hinting",
+    "text.hinting_factor",
+    "text.kerning_factor",
+    "text.antialiased",
+)
+
+
+def _text_key() -> str:
+    """What the text kept on disk was drawn with: the code that draws and measures it, this
+    module's and the canvas's, matplotlib and FreeType, the settings above and every font
+    matplotlib knows (by file and size)."""
+    digest = hashlib.sha256()
+    for module in (__file__, canvas.__file__):
+        digest.update(pathlib.Path(module).read_bytes())
+    digest.update(matplotlib.__version__.encode())
+    digest.update(str(matplotlib.ft2font.__freetype_version__).encode())
+    for name in _TEXT_SETTINGS:
+        digest.update(f"{name}={matplotlib.rcParams[name]!r}\0".encode())
+    for font in sorted(fontManager.ttflist, key=lambda f: str(f.fname)):
+        try:
+            size = pathlib.Path(font.fname).stat().st_size
+        except OSError:
+            size = -1
+        digest.update(f"{font.fname}:{size}\0".encode())
+    return digest.hexdigest()
+
+
+@contextmanager
+def text_kept_on_disk(root: pathlib.Path) -> Iterator[None]:
+    """Take the text kept on disk by earlier runs for the atlas in ``root``, then keep what
+    was drawn meanwhile, when anything was added: the lines of text, the glyph images, the
+    measures (see :mod:`nkmap.maps.canvas`) and the towns' label boxes. The next map drawn by
+    a new process (another date, the same page) takes the legend, the town names and the
+    glyphs from there instead of FreeType. For one process drawing maps one after the other
+    (the command line), not for a dashboard's threads. Any failure to read or write it is no
+    error (see :mod:`nkmap.atlas.cache`)."""
+    key = _text_key()
+    found = cache.read(root, key, "text")
+    if isinstance(found, dict):
+        try:
+            for name, items in found.items():
+                store = canvas.ON_DISK.get(name)
+                if store is not None:
+                    for item_key, value in items:
+                        store.keep(item_key, value)
+        except (TypeError, ValueError):  # not what this code writes: drawn afresh
+            pass
+    for store in canvas.ON_DISK.values():
+        store.added = 0
+    yield
+    if any(store.added for store in canvas.ON_DISK.values()):
+        kept = {
+            name: store.recent(DISK_BYTES, canvas.weight_in_bytes)
+            for name, store in canvas.ON_DISK.items()
+        }
+        cache.write(root, key, kept, "text")
 
 
 # zlib's level for PNG: 3 makes files within 0.2 % of the default's (6), in about 60 % of
