@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -403,12 +404,12 @@ def cmd_export(atlas: Atlas, args: argparse.Namespace) -> int:
         raise OptionError(f"export: {fmt} is the map on a date: give --date YYYY-MM-DD")
     from nkmap.maps.export import export
 
-    if fmt in PRINT_FORMATS:
+    keeping: AbstractContextManager[None] = nullcontext()
+    if fmt in PRINT_FORMATS:  # the text it draws is kept for the next export
         from nkmap.maps.render import text_kept_on_disk
 
-        with text_kept_on_disk(atlas.root):
-            data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
-    else:
+        keeping = text_kept_on_disk(atlas.root)
+    with keeping:
         data = export(atlas, change_dates(atlas), args.date, fmt, _layout(args), args.compare)
     write_atomic(args.output, data)
     print(f"{args.output}: {fmt}, {len(data):,} bytes, map of {args.date}")

@@ -86,9 +86,11 @@ class Atlas:
 
 
 class PlainAtlas(Atlas):
-    """An atlas whose features are :class:`Rows`, not a GeoDataFrame: what the commands that
-    only draw print maps load (see :func:`load_plain_atlas`), the same maps byte for byte.
-    Only what reads the features through :class:`Rows`' means may be given one."""
+    """An atlas whose features are :class:`Rows`, not a GeoDataFrame: the atlas as it is
+    loaded, checked and kept in the disk cache (see :func:`load_plain_atlas`), and as the
+    commands that only draw print maps read it (the same maps byte for byte). Only what reads
+    the features through :class:`Rows`' means may be given one; :func:`full` makes the
+    GeoDataFrame for the rest."""
 
     features: Rows
 

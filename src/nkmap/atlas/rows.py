@@ -1,11 +1,12 @@
 """Features as plain columns, without pandas.
 
-The atlas's features are a GeoDataFrame. A command that only draws print maps (``nkmap
-export`` to PNG, SVG or PDF, ``nkmap animate``) reads them as :class:`Rows` instead, and so
-starts without importing pandas and geopandas (most of a second). What reads the features for
-a print map uses only what both offer: a column by name (``rows["controller"]``), the
-geometries (``rows.geometry``) and the number of rows; it selects rows with :func:`groups` and
-:func:`no_rows`, which take either.
+The atlas is loaded, checked and kept in the disk cache as :class:`Rows`; the dashboard, the
+notebooks and most commands read its features as a GeoDataFrame made from them. A command
+that only draws print maps (``nkmap export`` to PNG, SVG or PDF, ``nkmap animate``) reads the
+rows as they are, and so starts without importing pandas and geopandas (most of a second).
+What reads the features for a print map uses only what both offer: a column by name
+(``rows["controller"]``), the geometries (``rows.geometry``) and the number of rows; it
+selects rows with :func:`groups` and :func:`no_rows`, which take either.
 """
 
 from __future__ import annotations
@@ -27,13 +28,6 @@ class Rows:
             raise ValueError("no geometry column")
         self._columns = {name: list(values) for name, values in columns.items()}
         self._count = lengths.pop() if lengths else 0
-
-    @classmethod
-    def of(cls, frame: Any) -> Rows:
-        """The rows of a (Geo)DataFrame, or of other rows."""
-        if isinstance(frame, Rows):
-            return frame
-        return cls({str(name): list(frame[name]) for name in frame.columns})
 
     @property
     def columns(self) -> list[str]:
