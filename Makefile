@@ -11,7 +11,7 @@ CACHE := build-cache
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: install run test check lint typecheck pytest fuzz bench bench-compare bench-exports screenshots geodata geodata-check clean
+.PHONY: install bytecode run test check lint typecheck pytest fuzz bench bench-compare bench-exports screenshots geodata geodata-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +21,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The package's bytecode, as a regular install writes it: a process that may not write it
+# (PYTHONDONTWRITEBYTECODE) would otherwise compile nkmap's modules on every start (about
+# 0.3 s of an `nkmap export`). Only what changed is compiled again.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q src
+
+run: bytecode
 	$(BIN)/python -m nkmap.web.serve
 
 test: lint typecheck pytest
 
 # The fast loop while changing code: lint, types and the tests that are neither slow nor
 # in the browser (under a minute). `make test` runs everything, and is what CI runs.
-check: lint typecheck $(STAMP)
+check: lint typecheck bytecode
 	$(BIN)/pytest -q -n auto -m "not browser and not slow"
 
 lint: $(STAMP)
@@ -40,7 +46,7 @@ typecheck: $(STAMP)
 
 # Everything, on every core: the browser tests (each drives its own Chromium and dashboard)
 # wait on the page much of their time, which the other tests fill.
-pytest: $(STAMP) $(BROWSER)
+pytest: bytecode $(BROWSER)
 	$(BIN)/pytest -n auto
 
 # Many more generated inputs than `make test`'s fixed set, at random (a few minutes).
@@ -52,7 +58,7 @@ $(BROWSER):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver
 
 # Prints the dashboard's cold start, server time and bytes per step, and input-to-paint time.
-bench: $(STAMP) $(BROWSER)
+bench: bytecode $(BROWSER)
 	$(BIN)/python bench/dashboard.py
 
 # nkmap against a naive Streamlit + folium dashboard, on the real and synthetic atlases.
@@ -61,11 +67,11 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $@
 
-bench-compare: $(BENCH_STAMP) $(BROWSER)
+bench-compare: $(BENCH_STAMP) bytecode $(BROWSER)
 	$(BIN)/python bench/compare.py
 
 # Prints the time and peak memory of each export for three dates, and of the animation.
-bench-exports: $(STAMP)
+bench-exports: bytecode
 	$(BIN)/python bench/exports.py
 
 # The README's pictures: the dashboard at three window sizes on three dates, and print maps.
