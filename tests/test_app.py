@@ -23,6 +23,7 @@ from nkmap.atlas.catalog import Atlas, load_atlas
 from nkmap.atlas.timeline import change_dates, transfers
 from nkmap.maps.export import export
 from nkmap.present.layout import Layout
+from nkmap.present.text import escape_markdown
 from nkmap.web.view import figures
 
 # Every test runs app.py in Streamlit's AppTest, a second or more each: `make check`
@@ -32,10 +33,21 @@ pytestmark = pytest.mark.slow
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def start(**params: str) -> AppTest:
+def open_page(**params: str) -> AppTest:
+    """The run that opens the page at an address with ``params``."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def start(**params: str) -> AppTest:
+    """The page as a reader has it once the map has drawn. In the browser the map's first
+    report starts the run that draws the controls, the figures and the tabs; AppTest has no
+    browser, and a second run stands for that one."""
+    at = open_page(**params)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -150,10 +162,33 @@ def test_bad_query_parameters_are_ignored_with_a_note() -> None:
     assert not any("Ignored" in w.value for w in at.warning)
 
 
+def test_the_page_opens_on_the_map_alone(atlas: Atlas) -> None:
+    at = open_page(date="2020-12-01")
+    # The run that opens the page sends the map with the data its date needs, the title, the
+    # date and the sidebar's heading: nothing else competes with the map for the browser.
+    sent = map_args(at)
+    assert sent["data"] and sent["jump"]["date"] == "2020-12-01"
+    assert at.title[0].value.startswith("Territorial control in Nagorno-Karabakh")
+    assert at.subheader[0].value == "1 December 2020"
+    assert any("follow as soon as the map is drawn" in c.value for c in at.caption)
+    version = escape_markdown(atlas.data_version)
+    assert any(f"Data version {version}:" in c.value for c in at.sidebar.caption)
+    assert not at.metric and not at.tabs and not at.sidebar.selectbox
+    assert at.query_params["date"] == "2020-12-01"
+    # The next run (the one the map's report starts) draws the rest and sends no map data.
+    at.run()
+    assert not at.exception
+    assert map_args(at)["data"] is None
+    assert at.metric and at.tabs
+    assert at.sidebar.selectbox(key="goto").value == dt.date(2020, 12, 1)
+
+
 def test_the_atlas_is_sent_once_and_each_step_is_small() -> None:
-    at = start()
+    at = open_page()
     first = map_args(at)
     assert first["data"] and json.loads(first["data"])["features"]
+    at.run()
+    assert map_args(at)["data"] is None
     goto = at.sidebar.selectbox(key="goto")
     goto.set_value(dt.date(2020, 10, 9)).run()
     step = map_args(at)
@@ -166,7 +201,7 @@ def test_hostile_layer_text_is_escaped(
     hostile_geodata: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NKMAP_GEODATA", str(hostile_geodata))
-    at = start(date="2020-12-01")
+    at = open_page(date="2020-12-01")
     data = map_args(at)["data"]
     at.session_state["panel"] = "Layers on the map and their sources"
     at.run()
@@ -451,8 +486,6 @@ def test_the_form_and_the_command_line_ask_for_the_same_metadata() -> None:
 
 
 def test_the_sidebar_names_the_data_version(atlas: Atlas) -> None:
-    from nkmap.present.text import escape_markdown
-
     captions = [c.value for c in start().sidebar.caption]
     assert any(f"Data version {escape_markdown(atlas.data_version)}:" in c for c in captions)
 

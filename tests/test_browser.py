@@ -35,9 +35,18 @@ def test_dashboard_steps_in_chromium(hostile_geodata: Path) -> None:
     with streamlit_app(hostile_geodata) as (url, _):
         driver = chromium()
         try:
-            open_map(driver, url + "?date=2020-11-10")
+            frame = open_map(driver, url + "?date=2020-11-10")
             before = map_state(driver)
             assert before["date"] == "2020-11-10"
+            # The page opens on the map alone; once it has drawn, its report starts the run
+            # that draws the figures and the controls, with nothing more to do.
+            WebDriverWait(driver, 30).until(
+                lambda d: (
+                    "Area held" in page_text(d)
+                    and d.find_elements(By.CSS_SELECTOR, 'input[aria-label="Find a place"]')
+                )
+            )
+            driver.switch_to.frame(frame)
             assert COLOURS["armenian"] in before["fills"]
             driver.save_screenshot(str(ARTIFACTS / "dashboard-2020-11-10.png"))
 

@@ -183,8 +183,9 @@ def transfer_lines(found: list[Transfer]) -> str:
     )
 
 
-def sidebar(data: Prepared) -> None:
-    days = [c.date for c in data.changes]
+def sidebar(data: Prepared, controls: bool = True) -> None:
+    """The sidebar: what the atlas is, then (unless ``controls`` is false, as on the page's
+    opening) the date, comparison, name form, place search and exports."""
     with st.sidebar:
         st.header("nkmap")
         st.caption(
@@ -196,39 +197,44 @@ def sidebar(data: Prepared) -> None:
             f"Data version {escape_markdown(data.atlas.data_version)}: what changed in each "
             "release is in geodata/CHANGES.md; to cite the atlas, see CITATION.cff."
         )
-        st.session_state["goto"] = view().date
-        st.selectbox(
-            "Go to a change",
-            days,
-            key="goto",
-            on_change=on_goto,
-            format_func=lambda d: f"{long_date(d)}: {data.labels[d]}",
-        )
-        compare = view().compare
-        st.session_state["compare_pick"] = NO_COMPARISON if compare is None else compare
-        st.selectbox(
-            "Compare with",
-            [NO_COMPARISON, *days],
-            key="compare_pick",
-            on_change=on_compare,
-            format_func=lambda d: "No comparison" if d == NO_COMPARISON else long_date(d),
-            help="Swipe between the two dates on the map; the land that changed hands is "
-            "outlined and measured.",
-        )
-        st.session_state["names"] = view().names
-        st.radio(
-            "Place names",
-            NAME_FORMS,
-            key="names",
-            on_change=on_names,
-            format_func=NAME_FORM_LABELS.__getitem__,
-        )
-        place_search()
-        st.caption(
-            "The page's address keeps the date, the comparison and the view: copy it to "
-            "share this map."
-        )
-        export_panel(data)
+        if controls:
+            sidebar_controls(data)
+
+
+def sidebar_controls(data: Prepared) -> None:
+    days = [c.date for c in data.changes]
+    st.session_state["goto"] = view().date
+    st.selectbox(
+        "Go to a change",
+        days,
+        key="goto",
+        on_change=on_goto,
+        format_func=lambda d: f"{long_date(d)}: {data.labels[d]}",
+    )
+    compare = view().compare
+    st.session_state["compare_pick"] = NO_COMPARISON if compare is None else compare
+    st.selectbox(
+        "Compare with",
+        [NO_COMPARISON, *days],
+        key="compare_pick",
+        on_change=on_compare,
+        format_func=lambda d: "No comparison" if d == NO_COMPARISON else long_date(d),
+        help="Swipe between the two dates on the map; the land that changed hands is "
+        "outlined and measured.",
+    )
+    st.session_state["names"] = view().names
+    st.radio(
+        "Place names",
+        NAME_FORMS,
+        key="names",
+        on_change=on_names,
+        format_func=NAME_FORM_LABELS.__getitem__,
+    )
+    place_search()
+    st.caption(
+        "The page's address keeps the date, the comparison and the view: copy it to share this map."
+    )
+    export_panel(data)
 
 
 def place_search() -> None:
@@ -412,10 +418,14 @@ def export_panel(data: Prepared) -> None:
         )
 
 
-def figures_panel(data: Prepared, day: dt.date) -> None:
-    fig = figures_on(day)
+def date_heading(data: Prepared, day: dt.date) -> None:
     st.subheader(long_date(day))
     st.caption(escape_markdown(data.labels.get(day, "")))
+
+
+def figures_panel(data: Prepared, day: dt.date) -> None:
+    fig = figures_on(day)
+    date_heading(data, day)
     if not fig.mapped:
         first = next((c.date for c in data.changes if mapped_on(data.atlas, c.date)), None)
         since = f" Control is mapped from {long_date(first)}." if first else ""
@@ -473,6 +483,23 @@ def compare_panel(data: Prepared, day: dt.date, other: dt.date) -> None:
     ]
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def tabs(data: Prepared, day: dt.date) -> None:
+    # Only the open tab is drawn, so a step sends only what the reader is looking at.
+    events, layers, sources, add = st.tabs(list(TABS), key="panel", on_change="rerun")
+    if events.open:
+        with events:
+            events_tab(data, day)
+    if layers.open:
+        with layers:
+            layers_tab(data, day)
+    if sources.open:
+        with sources:
+            sources_tab(data)
+    if add.open:
+        with add:
+            add_tab()
 
 
 def events_tab(data: Prepared, day: dt.date) -> None:
@@ -693,12 +720,17 @@ def main() -> None:
         return
     if not data.changes:
         st.warning("The atlas has no dated layers yet: add one with `nkmap add`.")
-    if "view" not in st.session_state:
+    # The map first: the run that opens the page sends the map, the title and the sidebar's
+    # heading, and nothing else, so that the browser loads and draws the map undisturbed. The
+    # map reports once it has drawn (asking for the rest of its data), and the run that report
+    # starts draws the controls, the figures and the tabs.
+    opening = "view" not in st.session_state
+    if opening:
         first = parse_view(st.query_params.to_dict(), data.changes)
         set_view(first)
         st.session_state["notes"] = first.notes
     st.html(PAGE_STYLE)
-    sidebar(data)
+    sidebar(data, controls=not opening)
     st.title("Territorial control in Nagorno-Karabakh, 1923-2024", anchor=False)
     notes = st.container()
     pending = st.session_state.get("notes", ())
@@ -735,25 +767,17 @@ def main() -> None:
             on_change=on_map,
         )
     with col_info:
-        if place is not None:
-            place_panel(place, current.date)
-        figures_panel(data, current.date)
-        if current.compare is not None:
-            compare_panel(data, current.date, current.compare)
-    # Only the open tab is drawn, so a step sends only what the reader is looking at.
-    events, layers, sources, add = st.tabs(list(TABS), key="panel", on_change="rerun")
-    if events.open:
-        with events:
-            events_tab(data, current.date)
-    if layers.open:
-        with layers:
-            layers_tab(data, current.date)
-    if sources.open:
-        with sources:
-            sources_tab(data)
-    if add.open:
-        with add:
-            add_tab()
+        if opening:
+            date_heading(data, current.date)
+            st.caption("The figures follow as soon as the map is drawn…")
+        else:
+            if place is not None:
+                place_panel(place, current.date)
+            figures_panel(data, current.date)
+            if current.compare is not None:
+                compare_panel(data, current.date, current.compare)
+    if not opening:
+        tabs(data, current.date)
     wanted = view_params(current)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
