@@ -187,14 +187,14 @@ def test_the_quick_commands_import_nothing_heavy(args: list[str]) -> None:
 def test_a_print_map_is_drawn_without_pandas_geopandas_or_pyproj(tmp_path: Path) -> None:
     # First on an empty cache (the atlas is read from its files and kept, and so is the
     # text drawn), then from the cache, the same file. Measuring areas while reading the
-    # files needs pyproj; nothing else does.
+    # files needs pyproj; nothing else does. Nor are the animation's processes started.
     out = tmp_path / "map.png"
     program = (
         "import sys\n"
         "from nkmap.cli import main\n"
         f"assert main(['export', '--date', '2020-11-10', '-o', {str(out)!r}]) == 0\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'geopandas', "
-        "'pyarrow', 'pyproj'}))\n"
+        "'pyarrow', 'pyproj', 'multiprocessing', 'concurrent'}))\n"
     )
     env = {**os.environ, "NKMAP_CACHE": str(tmp_path / "cache")}
     found, made, kept = [], [], []

@@ -9,28 +9,30 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import multiprocessing
 import os
 import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing.context import BaseContext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import mapping
 
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.dates import iso_or_open
-from nkmap.atlas.stats import areas_by_controller
 from nkmap.atlas.timeline import Change, state_at, transfers
 from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.errors import CatalogError, OptionError
 from nkmap.maps.formats import FORMATS, PRINT_FORMATS
 from nkmap.present.layout import ANIMATION, Layout
 from nkmap.settings import MAX_PIXELS
-from nkmap.webmap.payload import FRONTEND, payload, to_json
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+# What only the standalone page (the dashboard's map code and payload, the areas) and the
+# animation (processes) need is imported where they are made: a print map from the command
+# line does not wait for it.
 
 
 def file_name(fmt: str, day: dt.date, compare: dt.date | None = None) -> str:
@@ -106,6 +108,9 @@ def standalone_html(atlas: Atlas, changes: Sequence[Change], day: dt.date | None
     """One HTML file holding the whole atlas, Leaflet and the map's code, with its own time
     control: it opens from disk or any static web server, offline, and steps through every
     date."""
+    from nkmap.atlas.stats import areas_by_controller
+    from nkmap.webmap.payload import FRONTEND, payload, to_json
+
     data = payload(atlas, changes)
     data["areas"] = {
         c.date.isoformat(): areas_by_controller(state_at(atlas, c.date)) for c in changes
@@ -213,6 +218,8 @@ def frame_processes() -> BaseContext:
     Linux, from a process running no other thread, as the command line), so that they start
     with its libraries loaded, its atlas and the text it has drawn; else spawned, as from the
     dashboard, whose other threads may hold locks that a fork would copy held."""
+    import multiprocessing
+
     if sys.platform == "linux" and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
@@ -255,6 +262,8 @@ def animation(
         for i in range(len(changes) if count == 1 else 1 if forked else 0):
             finished(i, _frame(i))
         if count > 1:
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
             if forked:  # each starts with this one's atlas and page, and only draws frames
                 pool = ProcessPoolExecutor(
                     count, mp_context=context, initializer=_keep_image_blocks
