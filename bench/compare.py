@@ -26,7 +26,9 @@ come from the same run: this machine is shared and noisy, so ratios, not absolut
 what compare across runs.
 
 Every measurement has a time budget (--budget, default 600 s): one that runs out, or fails, is
-reported as such in its cell and the run goes on to the next.
+reported as such in its cell and the run goes on to the next. Each starts once the machine has
+settled (its cores 80 % idle over a second, waiting at most a minute), so that it does not
+share the cores with what the previous one left running.
 
 The synthetic atlases are the real one plus N dated layers of one polygon of 2,000 vertices
 each (generated here), each shown for ten days in turn, so every layer is a step of its own.
@@ -85,9 +87,35 @@ class OutOfTimeError(Exception):
     """A measurement ran past its budget."""
 
 
+def idle_share(seconds: float) -> float:
+    """The share of the machine's CPU time that was idle over the next ``seconds``."""
+
+    def counters() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return values[3] + values[4], sum(values)  # idle and waiting for I/O; all
+
+    idle, total = counters()
+    time.sleep(seconds)
+    idle_after, total_after = counters()
+    return (idle_after - idle) / max(1, total_after - total)
+
+
+def settle(limit: float = 60.0, idle: float = 0.8) -> None:
+    """Wait until the cores have been at least ``idle`` idle for a second (at most ``limit``
+    seconds), so that a measurement does not start while what the previous one left (a
+    browser or a server shutting down, forked workers) still runs."""
+    deadline = time.monotonic() + limit
+    share = idle_share(1.0)
+    while share < idle and time.monotonic() < deadline:
+        share = idle_share(1.0)
+    if share < idle:
+        print(f"  (the machine is still busy: {share:.0%} idle)", file=sys.stderr, flush=True)
+
+
 def attempt(what: str, measure: Any, *args: Any) -> dict[str, Any]:
-    """Run one measurement; a timeout or a failure becomes its result, reported in the table,
-    and the run goes on."""
+    """Run one measurement, once the machine has settled; a timeout or a failure becomes its
+    result, reported in the table, and the run goes on."""
+    settle()
     t0 = time.perf_counter()
     print(f"  {what} ...", file=sys.stderr, flush=True)
     try:
