@@ -197,6 +197,34 @@ def test_the_atlas_is_sent_once_and_each_step_is_small() -> None:
     assert len(json.dumps(step)) < 500
 
 
+def test_the_rest_of_the_map_data_waits_for_a_run_that_sends_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nkmap.web.component as component
+
+    at = start()
+    at.session_state["map_rest"] = "asked"  # as the map's report after its first draw does
+    sends = component._atlas_map
+
+    def stopped(**kwargs: Any) -> Any:
+        # A run stopped at the map, as by a newer report from the page while a large rest
+        # was being made.
+        raise RuntimeError("stopped before the map's element was sent")
+
+    monkeypatch.setattr(component, "_atlas_map", stopped)
+    at.run()
+    assert at.exception
+    assert at.session_state["map_rest"] == "asked"  # not sent: still owed to the page
+    monkeypatch.setattr(component, "_atlas_map", sends)
+    at.run()
+    assert not at.exception
+    rest = map_args(at)["rest"]
+    assert rest and json.loads(rest)["features"]
+    assert at.session_state["map_rest"] == "sent"
+    at.run()
+    assert map_args(at)["rest"] is None  # sent once
+
+
 def test_hostile_layer_text_is_escaped(
     hostile_geodata: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -71,7 +71,6 @@ def atlas_map(
         st.session_state.pop(_rest(key), None)
     elif st.session_state.get(_rest(key)) == "asked":
         rest = data.rest(st.session_state[_head(key)])
-        st.session_state[_rest(key)] = "sent"
     raw = _atlas_map(
         data=first,
         rest=rest,
@@ -88,7 +87,12 @@ def atlas_map(
         on_change=on_change,
         default=None,
     )
+    # Marked as sent once the element carrying it is on its way: a run stopped before (by a
+    # newer report from the page, which may come while a large rest is being made) leaves
+    # it to the next run.
     st.session_state[_sent(key)] = data.version
+    if rest is not None:
+        st.session_state[_rest(key)] = "sent"
     return MapValue.read(raw)
 
 
