@@ -36,6 +36,9 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--window-size=1500,1100",
+    # A page opened again replaces the one before, which the back-forward cache would keep
+    # alive (and count in the page's memory).
+    "--disable-features=BackForwardCache",
 )
 
 
