@@ -20,6 +20,7 @@ from shapely.geometry import mapping
 
 from nkmap.atlas.catalog import Atlas
 from nkmap.atlas.dates import iso_or_open
+from nkmap.atlas.stats import areas_by_controller
 from nkmap.atlas.timeline import Change, state_at, transfers
 from nkmap.atlas.vocabulary import REGION_BBOX
 from nkmap.errors import CatalogError, OptionError
@@ -30,9 +31,9 @@ from nkmap.settings import MAX_PIXELS
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
-# What only the standalone page (the dashboard's map code and payload, the areas) and the
-# animation (processes) need is imported where they are made: a print map from the command
-# line does not wait for it.
+# What only the standalone page (the dashboard's map code and payload) and the animation (its
+# processes) need is imported where they are made: a print map from the command line does not
+# wait for it.
 
 
 def file_name(fmt: str, day: dt.date, compare: dt.date | None = None) -> str:
@@ -108,7 +109,6 @@ def standalone_html(atlas: Atlas, changes: Sequence[Change], day: dt.date | None
     """One HTML file holding the whole atlas, Leaflet and the map's code, with its own time
     control: it opens from disk or any static web server, offline, and steps through every
     date."""
-    from nkmap.atlas.stats import areas_by_controller
     from nkmap.webmap.payload import FRONTEND, payload, to_json
 
     data = payload(atlas, changes)
