@@ -184,6 +184,33 @@ def test_the_quick_commands_import_nothing_heavy(args: list[str]) -> None:
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.parametrize(
+    ("call", "collecting", "frozen"),
+    [
+        ("cli.entry()", False, True),  # one map, one file: paused, then frozen before exit
+        ("cli.entry()", True, True),  # a frame or a page for each date: collecting
+        ("sys.exit(cli.main(sys.argv[1:]))", True, False),  # main() leaves it alone
+    ],
+)
+def test_the_command_keeps_the_garbage_collector_out_of_its_way(
+    call: str, collecting: bool, frozen: bool, tmp_path: Path
+) -> None:
+    command = ["animate", "-o", "a.gif"] if collecting and frozen else ["layers"]
+    program = (
+        "import atexit, gc, sys\n"
+        "import nkmap.cli as cli\n"
+        "seen = []\n"
+        "cli.run = lambda args: seen.append((args.command, gc.isenabled())) or 0\n"
+        "atexit.register(lambda: print(seen, gc.get_freeze_count() > 0))\n"
+        f"{call}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, *command], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"[({command[0]!r}, {collecting})] {frozen}"
+
+
 def test_a_print_map_is_drawn_without_pandas_geopandas_or_pyproj(tmp_path: Path) -> None:
     # First on an empty cache (the atlas is read from its files and kept, and so is the
     # text drawn), then from the cache, the same file. Measuring areas while reading the
