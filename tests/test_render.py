@@ -466,16 +466,19 @@ def test_text_kept_on_disk_draws_the_next_run_s_map_without_laying_out_text(
     monkeypatch.setattr(RendererAgg, "draw_text", counted)
     stores = fresh_text_stores(monkeypatch)  # as in the next run
     with render.text_kept_on_disk(atlas.root):
-        assert all(len(store) for store in stores.values())
+        assert all(store.stored and not store for store in stores.values())  # none unpickled
         again = export(atlas, changes, day, "png", Layout(800, 600, 100))
     assert again == first
     assert laid_out == []  # no line of text laid out or rendered by FreeType
     assert not any(store.added for store in stores.values())  # nothing new to keep
+    # Only what was found is unpickled: every line was, so no single glyph image.
+    assert stores["lines"] and not stores["lines"].stored
+    assert stores["glyphs"].stored and not stores["glyphs"]
     # Drawn with other fonts, settings or code, nothing of it is read.
     monkeypatch.setattr(render, "_text_key", lambda: "drawn otherwise")
     stores = fresh_text_stores(monkeypatch)
     with render.text_kept_on_disk(atlas.root):
-        assert not any(len(store) for store in stores.values())
+        assert not any(store.stored or store for store in stores.values())
 
 
 def test_a_page_kept_from_map_to_map_draws_what_a_new_page_draws(
@@ -569,3 +572,23 @@ def test_kept_text_is_bounded_least_recently_used_first_out() -> None:
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(work, (0, 1)))
     assert len(shared) == 50
+
+
+def test_kept_text_goes_to_disk_and_back_unpickled_only_when_found() -> None:
+    from nkmap.maps.canvas import Kept
+
+    kept = Kept(10)
+    for key in "abcd":
+        kept.keep(key, key.upper() * 100)
+    kept.find("a")  # the most recently used, so the last written
+    written = kept.recent(10_000)
+    assert [key for key, _ in written] == ["b", "c", "d", "a"]
+    # The next run: found where kept, each in its own time; a damaged item is drawn afresh.
+    again = Kept(10)
+    again.take([*written[:3], ("x", b"not a pickle"), written[3]])
+    assert len(again) == 0 and again.find("c") == "C" * 100 and list(again) == ["c"]
+    assert again.find("x") is None and again.find("z") is None and again.added == 0
+    again.keep("e", "E")
+    # Written again: the used first, then the unused from disk as they were; within budget.
+    assert [key for key, _ in again.recent(10_000)] == ["b", "d", "a", "c", "e"]
+    assert [key for key, _ in again.recent(2 * len(written[0][1]) - 1)] == ["c", "e"]

@@ -21,9 +21,11 @@ The command line keeps them on disk too, between runs (the stores made ``on_disk
 
 from __future__ import annotations
 
+import itertools
+import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import numpy as np
@@ -41,7 +43,12 @@ GLYPHS = 8192  # glyph images kept, by font, size, glyph and place within a pixe
 class Kept(OrderedDict[Hashable, Any]):
     """A dict of items weighing at most ``limit`` in all (each weighs 1, or what ``weigh``
     says), the least recently used first out; an item heavier than the limit is not kept.
-    Safe to share between threads (the dashboard draws each visitor's exports in their own)."""
+    Safe to share between threads (the dashboard draws each visitor's exports in their own).
+
+    A store kept between runs (made ``on_disk``) is written as its items pickled one by one
+    (see :meth:`recent`), and read back as they are (see :meth:`take`): each is unpickled when
+    first found, so that a run pays only for what it draws (a map uses a few hundred of the
+    thousands of glyphs and lines kept for every date drawn before)."""
 
     def __init__(
         self, limit: int, weigh: Callable[[Any], int] | None = None, on_disk: str | None = None
@@ -52,6 +59,7 @@ class Kept(OrderedDict[Hashable, Any]):
         self.size = 0  # what the items weigh
         self.lock = threading.Lock()
         self.added = 0  # items kept since made, or since read from disk
+        self.stored: dict[Hashable, bytes] = {}  # read from disk and not found since, pickled
         if on_disk is not None:  # kept between runs, by this name (see text_kept_on_disk)
             ON_DISK[on_disk] = self
 
@@ -63,32 +71,54 @@ class Kept(OrderedDict[Hashable, Any]):
             found = self.get(key)
             if found is not None:
                 self.move_to_end(key)
-            return found
+                return found
+            blob = self.stored.pop(key, None)
+        if blob is None:
+            return None
+        try:
+            found = pickle.loads(blob)
+        except Exception:  # not what this code writes: drawn afresh
+            return None
+        self._keep(key, found, added=False)
+        return found
 
     def keep(self, key: Hashable, value: Any) -> None:
+        self._keep(key, value, added=True)
+
+    def _keep(self, key: Hashable, value: Any, added: bool) -> None:
         weight = self._weight(value)
         with self.lock:
+            self.stored.pop(key, None)
             if key in self:
                 self.size -= self._weight(self.pop(key))
             if weight > self.limit:
                 return
             self[key] = value
             self.size += weight
-            self.added += 1
+            self.added += added
             while self.size > self.limit:
                 _, dropped = self.popitem(last=False)
                 self.size -= self._weight(dropped)
 
-    def recent(self, budget: int, weigh: Callable[[Any], int]) -> list[tuple[Hashable, Any]]:
-        """The most recently used items that ``weigh`` at most ``budget`` in all, oldest first."""
+    def take(self, items: Iterable[tuple[Hashable, bytes]]) -> None:
+        """Take the items of an earlier run's :meth:`recent`, to be found as if kept here."""
+        stored = dict(items)
         with self.lock:
-            chosen = []
-            for key in reversed(self):
-                value = self[key]
-                budget -= weigh(value)
-                if budget < 0:
-                    break
-                chosen.append((key, value))
+            self.stored = stored
+
+    def recent(self, budget: int) -> list[tuple[Hashable, bytes]]:
+        """What to keep on disk: the items used most recently, then those read from disk and
+        not found since, each pickled, at most ``budget`` bytes in all, the oldest first."""
+        with self.lock:
+            used = [(key, self[key]) for key in reversed(self)]
+            stored = list(reversed(self.stored.items()))
+        chosen = []
+        pickled = ((key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) for key, value in used)
+        for key, blob in itertools.chain(pickled, stored):
+            budget -= len(blob)
+            if budget < 0:
+                break
+            chosen.append((key, blob))
         return chosen[::-1]
 
 
@@ -97,15 +127,6 @@ _GLYPHS = Kept(TEXT_LINES, on_disk="lines")
 _MEASURES = Kept(MEASURES, on_disk="measures")
 _HEIGHTS = Kept(HEIGHTS, on_disk="heights")
 _GLYPH_IMAGES = Kept(GLYPHS, on_disk="glyphs")
-
-
-def weight_in_bytes(value: Any) -> int:
-    """The bytes of the images in a kept value (a line's, a glyph's), at least 1."""
-    if isinstance(value, np.ndarray):
-        return max(value.nbytes, 1)
-    if isinstance(value, tuple):
-        return max(sum(weight_in_bytes(v) for v in value), 1)
-    return 1
 
 
 # FreeType's transform of an upright glyph, in 16.16 fixed point, as matplotlib makes it.

@@ -1203,8 +1203,9 @@ def _footer(fig: Figure, atlas: Atlas, state: State, panel: Axes) -> None:
     )
 
 
-# What each store keeps on disk at most, in bytes of images, the most recently used first:
-# a run reads it all (about 1 ms per 200 KB). One map's lines of text weigh about 300 KB.
+# What each store keeps on disk at most, in bytes, the most recently used first: a run reads
+# it all (about 1 ms per 400 KB) and unpickles what it draws. One map's text weighs about
+# 300 KB.
 DISK_BYTES = 4_000_000
 # What the kept text depends on besides the code: how matplotlib finds and renders fonts.
 _TEXT_SETTINGS: tuple[RcKeyType, ...] = (
@@ -1255,18 +1256,14 @@ def text_kept_on_disk(root: pathlib.Path) -> Iterator[None]:
             for name, items in found.items():
                 store = canvas.ON_DISK.get(name)
                 if store is not None:
-                    for item_key, value in items:
-                        store.keep(item_key, value)
+                    store.take(items)
         except (TypeError, ValueError):  # not what this code writes: drawn afresh
             pass
     for store in canvas.ON_DISK.values():
         store.added = 0
     yield
     if any(store.added for store in canvas.ON_DISK.values()):
-        kept = {
-            name: store.recent(DISK_BYTES, canvas.weight_in_bytes)
-            for name, store in canvas.ON_DISK.items()
-        }
+        kept = {name: store.recent(DISK_BYTES) for name, store in canvas.ON_DISK.items()}
         cache.write(root, key, kept, "text")
 
 
