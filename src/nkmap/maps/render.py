@@ -1204,7 +1204,7 @@ def _footer(fig: Figure, atlas: Atlas, state: State, panel: Axes) -> None:
 
 
 # What each store keeps on disk at most, in bytes, the most recently used first: a run reads
-# it all (about 1 ms per 400 KB) and unpickles what it draws. One map's text weighs about
+# it all (about 1 ms per 250 KB) and unpickles what it draws. One map's text weighs about
 # 300 KB.
 DISK_BYTES = 4_000_000
 # What the kept text depends on besides the code: how matplotlib finds and renders fonts.
